@@ -1,0 +1,73 @@
+/* Sentry envelopes (DESIGN.md §6): building the queued form of one event, reading an
+ * envelope given by the caller, and stamping sent_at when it is really sent.
+ *
+ * The queued form of a record is a complete envelope whose header line is a JSON
+ * object WITHOUT "sent_at"; the drainer splices `"sent_at":"…"` in before sending. */
+#ifndef ST_ENVELOPE_H
+#define ST_ENVELOPE_H
+
+#include "common.h"
+#include "category.h"
+#include "dsn.h"
+
+/* What an event is filled with when it lacks the key (issue #2). */
+typedef struct st_event_defaults {
+    const char *environment; /* "" or NULL: leave absent */
+    const char *release;
+    const char *server_name;
+    const char *public_dsn; /* envelope header "dsn" */
+} st_event_defaults;
+
+#define ST_ENVELOPE_MAX_IOV 24
+
+/* The queued form of one event, as pieces pointing into the caller's payload and
+ * into `scratch`. Valid while both live. */
+typedef struct st_envelope_parts {
+    st_iov iov[ST_ENVELOPE_MAX_IOV];
+    int niov;
+    size_t total;
+    char event_id[33];
+    st_category category; /* ST_CAT_ERROR or ST_CAT_TRANSACTION */
+    char scratch[4096];
+    size_t scratch_used;
+} st_envelope_parts;
+
+/* Build the queued envelope for one event JSON object (scanned and validated here).
+ * `item_type` NULL: "transaction" if the event's top-level "type" is "transaction",
+ * else "event". `given_id` (NULL: use the payload's "event_id") is normalized with
+ * st_event_id_normalize; no id anywhere → generated. The payload's event_id is made
+ * equal to the header's; missing timestamp, platform ("php"), level ("error"), sdk,
+ * environment, release, server_name are filled. Returns 0, or -1 with *err
+ * ("event is not a JSON object: …", "invalid UTF-8 …", "event item exceeds 1 MiB"). */
+int st_envelope_build_event(const char *json, size_t len, const char *item_type,
+                            const char *given_id, size_t given_id_len,
+                            const st_event_defaults *d, st_envelope_parts *out, const char **err);
+
+/* What st_envelope_inspect learns from an envelope the caller serialized. */
+typedef struct st_envelope_info {
+    char event_id[33];      /* "" when the header has none and no event item carries one */
+    uint32_t category_mask; /* bit (1u << st_category) for every item */
+    int items;
+    int events;             /* event + transaction items (at most 1 allowed) */
+    st_span sent_at;        /* header's "sent_at" member span incl. key, to strip; len 0 if absent */
+    size_t header_len;      /* bytes of the header line, without its '\n' */
+} st_envelope_info;
+
+/* Validate an envelope: header line is a JSON object; every item header is a JSON
+ * object with a "type"; an item with "length" has exactly that many payload bytes
+ * followed by '\n' or the end; without "length" the payload runs to the next '\n'
+ * or the end; at most one event or transaction; an event/transaction item ≤ 1 MiB.
+ * Returns 0, or -1 with *err. */
+int st_envelope_inspect(const char *buf, size_t len, st_envelope_info *info, const char **err);
+
+/* Pieces of a caller's envelope in queued form: the header with its "sent_at" member
+ * (and a comma next to it) removed; the rest unchanged. Returns niov written. */
+int st_envelope_strip_sent_at(const char *buf, size_t len, const st_envelope_info *info,
+                              st_iov *iov, int max_iov, char *scratch, size_t scratch_len);
+
+/* The bytes to send for a queued envelope, with sent_at stamped: writes 3 pieces
+ * (header up to its closing '}', `,"sent_at":"…"` in `stamp`, the rest). */
+int st_envelope_stamp_sent_at(const char *env, size_t len, int64_t wall_ms, st_iov iov[3],
+                              char stamp[64]);
+
+#endif

@@ -1,0 +1,32 @@
+/* A single-pass validating scan of one JSON object (RFC 8259, UTF-8 checked),
+ * reporting where chosen top-level keys' values are — so the request path can
+ * check and amend an event string without decoding it into PHP arrays. */
+#ifndef ST_JSONSCAN_H
+#define ST_JSONSCAN_H
+
+#include "common.h"
+
+typedef struct st_span {
+    size_t off; /* offset of the value's first byte (for strings: the opening quote) */
+    size_t len; /* 0: key absent */
+} st_span;
+
+typedef struct st_json_object_info {
+    size_t open_brace;  /* offset of the object's '{' */
+    size_t close_brace; /* offset of the object's final '}' */
+    bool empty;         /* no members */
+} st_json_object_info;
+
+/* Validate that buf[0..len) is exactly one JSON object, surrounded only by JSON
+ * whitespace, nested at most `max_depth` deep, with valid UTF-8 and escapes.
+ * For each keys[i] (matched byte-for-byte against unescaped top-level keys), values[i]
+ * receives the span of its value (the last one if repeated). Returns 0, or -1 with
+ * *err set to a static message such as "invalid UTF-8 in string at byte 17". */
+int st_json_scan_object(const char *buf, size_t len, int max_depth, const char *const *keys,
+                        size_t nkeys, st_span *values, st_json_object_info *info,
+                        const char **err);
+
+/* If the span is a JSON string without escapes, point *s/*n at its contents. */
+bool st_json_span_plain_string(const char *buf, st_span v, const char **s, size_t *n);
+
+#endif
