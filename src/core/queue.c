@@ -1,0 +1,517 @@
+/* The shared queue: mapping, robust lock, record ring. See queue.h and DESIGN.md §4.
+ *
+ * Ring positions are monotonic 64-bit byte counts; offset = pos % data_size. A record
+ * never wraps: when it does not fit before the end of the ring, a PAD record (or, if not
+ * even a header fits, an implicit gap) fills the rest. A writer fills the record while
+ * holding the lock and publishes it last by moving `tail`, so a writer killed mid-copy
+ * leaves only an unpublished tail, which recovery discards. */
+#include "queue.h"
+#include "queue_layout.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+struct st_queue {
+    st_queue_header *hdr;
+    uint8_t *data;
+    size_t map_size;
+    char location[1100];
+};
+
+/* ---------------------------------------------------------------- locking */
+
+/* Walk head..tail and rebuild the derived counters; cut the ring at the first record
+ * that does not look sane (a dead writer's or a scribbled one). Called with the lock
+ * held, after EOWNERDEAD. */
+static void repair_locked(st_queue *q);
+
+static void lock_queue(st_queue *q)
+{
+    int rc = pthread_mutex_lock(&q->hdr->lock);
+    if (rc == EOWNERDEAD) {
+        repair_locked(q);
+        pthread_mutex_consistent(&q->hdr->lock);
+        atomic_fetch_add(&q->hdr->stats.lock_recoveries, 1);
+    }
+}
+
+static void unlock_queue(st_queue *q) { pthread_mutex_unlock(&q->hdr->lock); }
+
+static int init_robust_mutex(pthread_mutex_t *m)
+{
+    pthread_mutexattr_t a;
+    if (pthread_mutexattr_init(&a) != 0)
+        return -1;
+    int rc = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+    if (rc == 0)
+        rc = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+    if (rc == 0)
+        rc = pthread_mutex_init(m, &a);
+    pthread_mutexattr_destroy(&a);
+    return rc == 0 ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------- records */
+
+static size_t align_up(size_t n) { return (n + ST_RECORD_ALIGN - 1) & ~(size_t)(ST_RECORD_ALIGN - 1); }
+
+size_t st_queue_record_footprint(size_t n) { return align_up(sizeof(st_record_header) + n); }
+
+static st_record_header *record_at(st_queue *q, uint64_t pos)
+{
+    return (st_record_header *)(q->data + (pos % q->hdr->data_size));
+}
+
+/* Bytes from pos to the end of the ring. */
+static uint64_t contiguous_from(const st_queue *q, uint64_t pos)
+{
+    return q->hdr->data_size - (pos % q->hdr->data_size);
+}
+
+/* Where the record at pos really starts: skips an implicit gap too small for a header. */
+static uint64_t skip_gap(const st_queue *q, uint64_t pos)
+{
+    uint64_t left = contiguous_from(q, pos);
+    return left < sizeof(st_record_header) ? pos + left : pos;
+}
+
+static uint32_t record_crc(const st_record_header *r, const void *payload, size_t len)
+{
+    uLong c = crc32(0L, Z_NULL, 0);
+    c = crc32(c, (const Bytef *)r->event_id, sizeof r->event_id);
+    c = crc32(c, (const Bytef *)&r->category_mask, sizeof r->category_mask);
+    c = crc32(c, (const Bytef *)payload, (uInt)len);
+    return (uint32_t)c;
+}
+
+/* A header is sane if its state is known and its length fits where it stands. */
+static bool record_sane(const st_queue *q, uint64_t pos, const st_record_header *r, uint64_t tail)
+{
+    uint32_t st = r->state;
+    if (st != ST_REC_READY && st != ST_REC_INFLIGHT && st != ST_REC_DONE && st != ST_REC_PAD)
+        return false;
+    if (r->total_len < sizeof(st_record_header) || r->total_len % ST_RECORD_ALIGN != 0)
+        return false;
+    if (r->total_len > contiguous_from(q, pos) || pos + r->total_len > tail)
+        return false;
+    if (st != ST_REC_PAD && r->payload_len > r->total_len - sizeof(st_record_header))
+        return false;
+    return true;
+}
+
+static void repair_locked(st_queue *q)
+{
+    st_queue_header *h = q->hdr;
+    uint32_t count = 0, inflight = 0, waiting = 0;
+    uint64_t pos = h->head;
+    if (h->tail < h->head || h->tail - h->head > h->data_size)
+        h->tail = h->head; /* indices torn: nothing behind them can be trusted */
+    while (pos < h->tail) {
+        pos = skip_gap(q, pos);
+        if (pos >= h->tail)
+            break;
+        st_record_header *r = record_at(q, pos);
+        if (!record_sane(q, pos, r, h->tail)) {
+            h->tail = pos; /* drop the unreadable rest */
+            atomic_fetch_add(&h->stats.corrupt_records, 1);
+            break;
+        }
+        if (r->state != ST_REC_PAD && r->state != ST_REC_DONE) {
+            count++;
+            if (r->state == ST_REC_INFLIGHT)
+                inflight++;
+            else if (r->next_attempt_ms > 0)
+                waiting++;
+        }
+        pos += r->total_len;
+    }
+    h->count = count;
+    h->inflight = inflight;
+    h->retry_waiting = waiting;
+    if (h->cursor < h->head || h->cursor > h->tail)
+        h->cursor = h->head;
+}
+
+/* Drop DONE and PAD records from the front. */
+static void advance_head_locked(st_queue *q)
+{
+    st_queue_header *h = q->hdr;
+    while (h->head < h->tail) {
+        uint64_t pos = skip_gap(q, h->head);
+        if (pos >= h->tail) {
+            h->head = pos;
+            break;
+        }
+        st_record_header *r = record_at(q, pos);
+        if (r->state != ST_REC_DONE && r->state != ST_REC_PAD)
+            break;
+        h->head = pos + r->total_len;
+    }
+    if (h->cursor < h->head)
+        h->cursor = h->head;
+}
+
+st_status st_queue_push(st_queue *q, const st_record_meta *meta, const st_iov *iov, int niov)
+{
+    size_t len = 0;
+    for (int i = 0; i < niov; i++)
+        len += iov[i].len;
+    size_t need = st_queue_record_footprint(len);
+    st_queue_header *h = q->hdr;
+    if (need > h->data_size / 2) /* a ring must hold two of them to ever make progress */
+        return ST_TOO_LARGE;
+
+    /* Checksum before locking: the critical section stays a memcpy. */
+    st_record_header rh;
+    memset(&rh, 0, sizeof rh);
+    memcpy(rh.event_id, meta->event_id, sizeof rh.event_id);
+    rh.category_mask = meta->category_mask;
+    uLong c = crc32(0L, Z_NULL, 0);
+    c = crc32(c, (const Bytef *)rh.event_id, sizeof rh.event_id);
+    c = crc32(c, (const Bytef *)&rh.category_mask, sizeof rh.category_mask);
+    for (int i = 0; i < niov; i++)
+        c = crc32(c, (const Bytef *)iov[i].base, (uInt)iov[i].len);
+    rh.crc = (uint32_t)c;
+    rh.payload_len = (uint32_t)len;
+    rh.total_len = (uint32_t)need;
+    rh.attempts = meta->attempts;
+    rh.dsn_slot = meta->dsn_slot;
+    rh.enqueued_ms = meta->enqueued_ms;
+    rh.next_attempt_ms = meta->next_attempt_ms;
+    rh.state = ST_REC_READY;
+
+    lock_queue(q);
+    uint64_t tail = h->tail;
+    uint64_t left = contiguous_from(q, tail);
+    uint64_t pad = left < need ? left : 0;
+    if (h->count >= h->max_records || (tail - h->head) + pad + need > h->data_size) {
+        unlock_queue(q);
+        atomic_fetch_add(&h->stats.events_rejected, 1);
+        atomic_fetch_add(&h->stats.queue_overflow, 1);
+        return ST_QUEUE_FULL;
+    }
+    if (pad >= sizeof(st_record_header)) {
+        st_record_header *p = record_at(q, tail);
+        p->state = ST_REC_PAD;
+        p->total_len = (uint32_t)pad;
+    }
+    tail += pad;
+    uint8_t *dst = (uint8_t *)record_at(q, tail);
+    memcpy(dst, &rh, sizeof rh);
+    size_t off = sizeof rh;
+    for (int i = 0; i < niov; i++) {
+        memcpy(dst + off, iov[i].base, iov[i].len);
+        off += iov[i].len;
+    }
+    h->count++;
+    /* Publish last: until here a killed writer leaves nothing readable behind. */
+    atomic_thread_fence(memory_order_release);
+    h->tail = tail + need;
+    unlock_queue(q);
+
+    atomic_fetch_add(&h->stats.events_accepted, 1);
+    atomic_fetch_add(&h->wake_seq, 1);
+    if (atomic_load(&h->drainer_sleeping))
+        syscall(SYS_futex, &h->wake_seq, FUTEX_WAKE, 1, NULL, NULL, 0);
+    return ST_OK;
+}
+
+int st_queue_take(st_queue *q, int64_t now_wall_ms, st_taken_record *out, int max)
+{
+    st_queue_header *h = q->hdr;
+    int n = 0;
+    lock_queue(q);
+    /* Retries that came due live behind the cursor: look from the head again. */
+    if (h->next_retry_ms && h->next_retry_ms <= now_wall_ms) {
+        h->cursor = h->head;
+        h->next_retry_ms = 0;
+    }
+    uint64_t pos = h->cursor;
+    while (pos < h->tail && n < max) {
+        pos = skip_gap(q, pos);
+        if (pos >= h->tail)
+            break;
+        st_record_header *r = record_at(q, pos);
+        if (!record_sane(q, pos, r, h->tail)) {
+            repair_locked(q);
+            break;
+        }
+        uint64_t next = pos + r->total_len;
+        if (r->state == ST_REC_READY) {
+            if (r->next_attempt_ms > now_wall_ms) {
+                if (!h->next_retry_ms || r->next_attempt_ms < h->next_retry_ms)
+                    h->next_retry_ms = r->next_attempt_ms;
+            } else {
+                const uint8_t *payload = (const uint8_t *)(r + 1);
+                char *copy = malloc(r->payload_len ? r->payload_len : 1);
+                if (!copy)
+                    break;
+                memcpy(copy, payload, r->payload_len);
+                if (record_crc(r, copy, r->payload_len) != r->crc) {
+                    free(copy);
+                    r->state = ST_REC_DONE;
+                    h->count--;
+                    atomic_fetch_add(&h->stats.corrupt_records, 1);
+                } else {
+                    out[n].pos = pos;
+                    memcpy(out[n].meta.event_id, r->event_id, 32);
+                    out[n].meta.event_id[32] = '\0';
+                    out[n].meta.category_mask = r->category_mask;
+                    out[n].meta.dsn_slot = r->dsn_slot;
+                    out[n].meta.attempts = r->attempts;
+                    out[n].meta.enqueued_ms = r->enqueued_ms;
+                    out[n].meta.next_attempt_ms = r->next_attempt_ms;
+                    out[n].payload = copy;
+                    out[n].payload_len = r->payload_len;
+                    if (r->next_attempt_ms > 0 && h->retry_waiting > 0)
+                        h->retry_waiting--;
+                    r->state = ST_REC_INFLIGHT;
+                    h->inflight++;
+                    n++;
+                }
+            }
+        }
+        pos = next;
+        /* Records before the cursor are in flight, done, or waiting for a retry that
+         * next_retry_ms remembers. */
+        h->cursor = pos;
+    }
+    advance_head_locked(q);
+    unlock_queue(q);
+    return n;
+}
+
+static st_record_header *inflight_at(st_queue *q, uint64_t pos)
+{
+    st_queue_header *h = q->hdr;
+    if (pos < h->head || pos >= h->tail)
+        return NULL;
+    st_record_header *r = record_at(q, pos);
+    return r->state == ST_REC_INFLIGHT ? r : NULL;
+}
+
+void st_queue_complete(st_queue *q, uint64_t pos)
+{
+    st_queue_header *h = q->hdr;
+    lock_queue(q);
+    st_record_header *r = inflight_at(q, pos);
+    if (r) {
+        r->state = ST_REC_DONE;
+        h->count--;
+        h->inflight--;
+        advance_head_locked(q);
+    }
+    unlock_queue(q);
+}
+
+void st_queue_retry_later(st_queue *q, uint64_t pos, int64_t next_attempt_ms)
+{
+    st_queue_header *h = q->hdr;
+    lock_queue(q);
+    st_record_header *r = inflight_at(q, pos);
+    if (r) {
+        r->attempts++;
+        r->next_attempt_ms = next_attempt_ms > 0 ? next_attempt_ms : 1;
+        r->state = ST_REC_READY;
+        h->inflight--;
+        h->retry_waiting++;
+        if (!h->next_retry_ms || r->next_attempt_ms < h->next_retry_ms)
+            h->next_retry_ms = r->next_attempt_ms;
+    }
+    unlock_queue(q);
+}
+
+void st_queue_reclaim_inflight(st_queue *q)
+{
+    st_queue_header *h = q->hdr;
+    lock_queue(q);
+    for (uint64_t pos = h->head; pos < h->tail;) {
+        pos = skip_gap(q, pos);
+        if (pos >= h->tail)
+            break;
+        st_record_header *r = record_at(q, pos);
+        if (!record_sane(q, pos, r, h->tail)) {
+            repair_locked(q);
+            break;
+        }
+        if (r->state == ST_REC_INFLIGHT)
+            r->state = ST_REC_READY;
+        pos += r->total_len;
+    }
+    h->inflight = 0;
+    h->cursor = h->head;
+    h->next_retry_ms = 0;
+    unlock_queue(q);
+}
+
+int64_t st_queue_next_retry_ms(st_queue *q)
+{
+    lock_queue(q);
+    int64_t t = q->hdr->next_retry_ms;
+    unlock_queue(q);
+    return t;
+}
+
+/* ---------------------------------------------------------------- election & wake-ups */
+
+st_lease_result st_queue_lease_try(st_queue *q)
+{
+    int rc = pthread_mutex_trylock(&q->hdr->drainer_lease);
+    if (rc == EOWNERDEAD) {
+        /* The previous drainer died holding it: the lease guards no data, just take it. */
+        pthread_mutex_consistent(&q->hdr->drainer_lease);
+        rc = 0;
+    }
+    if (rc == 0)
+        return ST_LEASE_TAKEN;
+    return rc == EBUSY ? ST_LEASE_BUSY : ST_LEASE_ERROR;
+}
+
+void st_queue_lease_release(st_queue *q)
+{
+    atomic_store(&q->hdr->drainer_pid, 0);
+    pthread_mutex_unlock(&q->hdr->drainer_lease);
+}
+
+uint32_t st_queue_wake_seq(st_queue *q) { return atomic_load(&q->hdr->wake_seq); }
+
+void st_queue_wait(st_queue *q, uint32_t seq, int64_t timeout_ms)
+{
+    st_queue_header *h = q->hdr;
+    struct timespec ts = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
+    atomic_store(&h->drainer_sleeping, 1);
+    /* Not FUTEX_PRIVATE_FLAG: producers live in other processes. */
+    if (atomic_load(&h->wake_seq) == seq)
+        syscall(SYS_futex, &h->wake_seq, FUTEX_WAIT, seq, &ts, NULL, 0);
+    atomic_store(&h->drainer_sleeping, 0);
+}
+
+void st_queue_drainer_announce(st_queue *q, int32_t pid)
+{
+    atomic_store(&q->hdr->drainer_since_ms, st_now_wall_ms());
+    atomic_store(&q->hdr->drainer_heartbeat_ms, st_now_wall_ms());
+    atomic_store(&q->hdr->drainer_pid, pid);
+    if (pid)
+        atomic_fetch_add(&q->hdr->stats.drainer_elections, 1);
+}
+
+void st_queue_drainer_heartbeat(st_queue *q)
+{
+    atomic_store(&q->hdr->drainer_heartbeat_ms, st_now_wall_ms());
+}
+
+void st_queue_snapshot_read(st_queue *q, st_queue_snapshot *s)
+{
+    st_queue_header *h = q->hdr;
+    lock_queue(q);
+    s->length = h->count;
+    s->inflight = h->inflight;
+    s->retry_waiting = h->retry_waiting;
+    s->bytes_used = h->tail - h->head;
+    unlock_queue(q);
+    s->bytes_capacity = h->data_size;
+    s->max_records = h->max_records;
+    s->drainer_pid = atomic_load(&h->drainer_pid);
+    s->drainer_since_ms = atomic_load(&h->drainer_since_ms);
+    s->drainer_heartbeat_ms = atomic_load(&h->drainer_heartbeat_ms);
+}
+
+/* ---------------------------------------------------------------- DSN table */
+
+int st_queue_dsn_slot(st_queue *q, const char *dsn)
+{
+    st_queue_header *h = q->hdr;
+    int slot = -1;
+    if (strlen(dsn) >= sizeof h->dsn[0])
+        return -1;
+    lock_queue(q);
+    for (uint32_t i = 0; i < h->dsn_count && i < ST_QUEUE_DSN_SLOTS; i++) {
+        if (strcmp(h->dsn[i], dsn) == 0) {
+            slot = (int)i;
+            break;
+        }
+    }
+    if (slot < 0 && h->dsn_count < ST_QUEUE_DSN_SLOTS) {
+        slot = (int)h->dsn_count;
+        st_strlcpy(h->dsn[slot], dsn, sizeof h->dsn[slot]);
+        h->dsn_count++;
+    }
+    unlock_queue(q);
+    return slot;
+}
+
+bool st_queue_dsn_get(st_queue *q, int slot, char *out, size_t outlen)
+{
+    st_queue_header *h = q->hdr;
+    bool ok = false;
+    if (slot < 0 || slot >= ST_QUEUE_DSN_SLOTS)
+        return false;
+    lock_queue(q);
+    if ((uint32_t)slot < h->dsn_count) {
+        st_strlcpy(out, h->dsn[slot], outlen);
+        ok = true;
+    }
+    unlock_queue(q);
+    return ok;
+}
+
+/* ---------------------------------------------------------------- accessors */
+
+const char *st_queue_location(const st_queue *q) { return q->location; }
+st_queue_header *st_queue_shared(st_queue *q) { return q->hdr; }
+st_shared_stats *st_queue_stats(st_queue *q) { return &q->hdr->stats; }
+
+/* Mapping, creation and attach live in queue_map.c. */
+int st_queue_map_open(const st_queue_options *opts, st_queue_header **hdr, size_t *map_size,
+                      char *location, size_t loclen, char *err, size_t errlen);
+void st_queue_map_close(st_queue_header *hdr, size_t map_size);
+
+int st_queue_open(const st_queue_options *opts, st_queue **out, char *err, size_t errlen)
+{
+    st_queue *q = calloc(1, sizeof *q);
+    if (!q) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (st_queue_map_open(opts, &q->hdr, &q->map_size, q->location, sizeof q->location, err,
+                          errlen) != 0) {
+        free(q);
+        return -1;
+    }
+    q->data = (uint8_t *)q->hdr + q->hdr->header_size;
+    *out = q;
+    return 0;
+}
+
+void st_queue_close(st_queue *q)
+{
+    if (!q)
+        return;
+    st_queue_map_close(q->hdr, q->map_size);
+    free(q);
+}
+
+int st_queue_init_header(st_queue_header *h, uint64_t total, uint32_t max_records)
+{
+    memset(h, 0, sizeof *h);
+    h->magic = ST_QUEUE_MAGIC;
+    h->layout_version = ST_QUEUE_LAYOUT_VERSION;
+    h->header_size = (uint32_t)align_up(sizeof *h);
+    h->total_size = total;
+    h->data_size = (total - h->header_size) & ~(uint64_t)(ST_RECORD_ALIGN - 1);
+    h->max_records = max_records;
+    if (init_robust_mutex(&h->lock) != 0 || init_robust_mutex(&h->drainer_lease) != 0)
+        return -1;
+    return 0;
+}

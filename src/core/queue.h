@@ -1,0 +1,104 @@
+/* The shared queue (DESIGN.md §4): a named mapping per effective uid and queue name,
+ * shared by every PHP process of that user on the host, holding checksummed records
+ * in a byte ring under a process-shared robust mutex. Offsets only, never pointers. */
+#ifndef ST_QUEUE_H
+#define ST_QUEUE_H
+
+#include "common.h"
+#include "stats.h"
+
+#define ST_QUEUE_LAYOUT_VERSION 1u
+#define ST_QUEUE_DSN_SLOTS 8
+
+typedef struct st_queue st_queue;
+typedef struct st_queue_header st_queue_header;
+
+typedef struct st_queue_options {
+    const char *name;     /* [A-Za-z0-9_.-]{1,32}; used when path is empty */
+    const char *path;     /* "" or NULL: POSIX shm; else a file (the queue survives reboots) */
+    uint64_t memory;      /* bytes of the mapping, when this process creates it */
+    uint32_t max_records; /* count bound, when this process creates it */
+} st_queue_options;
+
+/* Per-record metadata, stored beside the payload. */
+typedef struct st_record_meta {
+    char event_id[33];
+    uint32_t category_mask; /* bit (1u << st_category) per item in the envelope */
+    uint16_t dsn_slot;
+    uint16_t attempts; /* attempts already made */
+    int64_t enqueued_ms;     /* wall clock */
+    int64_t next_attempt_ms; /* wall clock; 0: now */
+} st_record_meta;
+
+/* One record handed to the drainer: a private copy of the payload. */
+typedef struct st_taken_record {
+    uint64_t pos; /* ring position, identifies the record for complete/retry */
+    st_record_meta meta;
+    char *payload; /* malloc'd; the caller frees */
+    size_t payload_len;
+} st_taken_record;
+
+/* Open (creating if absent) the queue. Refuses an object owned by another uid, one with
+ * group/other permissions, a symlink, or a layout it does not know; err says why. */
+int st_queue_open(const st_queue_options *opts, st_queue **out, char *err, size_t errlen);
+/* Unmap. In a forked child, call st_queue_forget instead: it drops the handle without
+ * touching any lock (the mapping stays valid in the child; see st_queue_after_fork). */
+void st_queue_close(st_queue *q);
+/* The name of the mapping or the path of the file, for status. */
+const char *st_queue_location(const st_queue *q);
+st_queue_header *st_queue_shared(st_queue *q);
+st_shared_stats *st_queue_stats(st_queue *q);
+
+/* Append a record made of pieces. ST_OK, ST_QUEUE_FULL (count or bytes), or
+ * ST_TOO_LARGE (bigger than the whole ring). Never blocks beyond the memcpy. */
+st_status st_queue_push(st_queue *q, const st_record_meta *meta, const st_iov *iov, int niov);
+
+/* Register a DSN string in the shared table; returns its slot, or -1 if the table is full. */
+int st_queue_dsn_slot(st_queue *q, const char *dsn);
+/* Copy the DSN of a slot; false if the slot is empty. */
+bool st_queue_dsn_get(st_queue *q, int slot, char *out, size_t outlen);
+
+/* ---- drainer side ---- */
+/* Take up to max ready records whose next attempt is due, marking them in flight.
+ * Records with a bad checksum are skipped, removed and counted as corrupt. */
+int st_queue_take(st_queue *q, int64_t now_wall_ms, st_taken_record *out, int max);
+/* A definitive outcome: the record leaves the queue. */
+void st_queue_complete(st_queue *q, uint64_t pos);
+/* A transient failure: the record becomes ready again at next_attempt_ms, attempts+1. */
+void st_queue_retry_later(st_queue *q, uint64_t pos, int64_t next_attempt_ms);
+/* After winning the election: records a dead drainer left in flight become ready. */
+void st_queue_reclaim_inflight(st_queue *q);
+/* Earliest wall time a waiting retry becomes due, or 0 if none. */
+int64_t st_queue_next_retry_ms(st_queue *q);
+
+/* Drainer election through a robust mutex the drainer thread holds for its reign; the
+ * kernel releases it when its holder dies. */
+typedef enum { ST_LEASE_TAKEN, ST_LEASE_BUSY, ST_LEASE_ERROR } st_lease_result;
+st_lease_result st_queue_lease_try(st_queue *q);
+void st_queue_lease_release(st_queue *q);
+
+/* Wake-ups: an enqueue bumps a shared futex word; an idle drainer sleeps on it. */
+uint32_t st_queue_wake_seq(st_queue *q);
+/* Sleep until the word differs from seq or timeout_ms passes. */
+void st_queue_wait(st_queue *q, uint32_t seq, int64_t timeout_ms);
+
+/* ---- status ---- */
+typedef struct st_queue_snapshot {
+    uint32_t length;           /* records queued, in flight included */
+    uint32_t inflight;
+    uint32_t retry_waiting;
+    uint64_t bytes_used;
+    uint64_t bytes_capacity;
+    uint32_t max_records;
+    int32_t drainer_pid;       /* 0: none */
+    int64_t drainer_since_ms;
+    int64_t drainer_heartbeat_ms;
+} st_queue_snapshot;
+void st_queue_snapshot_read(st_queue *q, st_queue_snapshot *s);
+void st_queue_drainer_announce(st_queue *q, int32_t pid);
+void st_queue_drainer_heartbeat(st_queue *q);
+
+/* Bytes the ring uses for one record with a payload of n bytes (header + alignment). */
+size_t st_queue_record_footprint(size_t n);
+
+#endif

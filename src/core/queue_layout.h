@@ -1,0 +1,75 @@
+/* The bytes of the shared mapping. Only queue.c and queue_map.c include this; a change
+ * here must bump ST_QUEUE_LAYOUT_VERSION (it is part of the mapping's name). */
+#ifndef ST_QUEUE_LAYOUT_H
+#define ST_QUEUE_LAYOUT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include "queue.h"
+#include "stats.h"
+
+#define ST_QUEUE_MAGIC 0x5354515545554531ull /* "STQUEUE1" */
+#define ST_RECORD_ALIGN 8u
+
+enum { ST_INIT_NONE = 0, ST_INIT_BUSY = 1, ST_INIT_READY = 2 };
+
+/* Record states, as distinct non-zero words so zeroed or scribbled memory is not sane. */
+#define ST_REC_READY 0x52454431u    /* waiting to be sent (now, or at next_attempt_ms) */
+#define ST_REC_INFLIGHT 0x494e4631u /* handed to the drainer */
+#define ST_REC_DONE 0x444f4e31u     /* definitive outcome; space reclaimed from the head */
+#define ST_REC_PAD 0x50414431u      /* filler up to the end of the ring */
+
+typedef struct st_record_header {
+    uint32_t state;
+    uint32_t total_len;   /* bytes in the ring, header included, aligned */
+    uint32_t payload_len; /* envelope bytes */
+    uint32_t crc;         /* zlib crc32 of event_id, category_mask, payload */
+    uint32_t category_mask;
+    uint16_t attempts;
+    uint16_t dsn_slot;
+    int64_t enqueued_ms;
+    int64_t next_attempt_ms;
+    char event_id[32];
+} st_record_header;
+
+struct st_queue_header {
+    uint64_t magic;
+    uint32_t layout_version;
+    _Atomic uint32_t init_state;
+    _Atomic int32_t init_pid;
+    uint32_t header_size; /* the ring starts here */
+    uint64_t total_size;
+    uint64_t data_size;
+    uint32_t max_records;
+    char boot_id[40]; /* kernel boot the lock words belong to (file-backed queues) */
+
+    pthread_mutex_t lock;          /* guards everything below up to the atomics */
+    pthread_mutex_t drainer_lease; /* held by the elected drainer thread */
+
+    uint64_t head;   /* oldest record still live */
+    uint64_t tail;   /* where the next record goes; moved last when publishing */
+    uint64_t cursor; /* drainer scan position: before it, nothing is ready now */
+    uint32_t count;  /* live records, in flight included */
+    uint32_t inflight;
+    uint32_t retry_waiting;
+    int64_t next_retry_ms; /* earliest waiting retry behind the cursor, 0: none */
+
+    uint32_t dsn_count;
+    char dsn[ST_QUEUE_DSN_SLOTS][1024];
+
+    _Atomic int32_t drainer_pid;
+    _Atomic int64_t drainer_since_ms;
+    _Atomic int64_t drainer_heartbeat_ms;
+    _Atomic uint32_t wake_seq; /* futex word: bumped by every enqueue */
+    _Atomic uint32_t drainer_sleeping;
+
+    st_shared_stats stats;
+
+    /* Room for delivery policy (rate limits per DSN, upstream health) without a new
+     * layout version. */
+    uint8_t reserved[8192];
+};
+
+int st_queue_init_header(st_queue_header *h, uint64_t total, uint32_t max_records);
+
+#endif
