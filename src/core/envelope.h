@@ -9,6 +9,7 @@
 #include "common.h"
 #include "category.h"
 #include "dsn.h"
+#include "jsonscan.h"
 
 /* What an event is filled with when it lacks the key (issue #2). */
 typedef struct st_event_defaults {

@@ -386,6 +386,12 @@ void st_queue_lease_release(st_queue *q)
 
 uint32_t st_queue_wake_seq(st_queue *q) { return atomic_load(&q->hdr->wake_seq); }
 
+void st_queue_wake(st_queue *q)
+{
+    atomic_fetch_add(&q->hdr->wake_seq, 1);
+    syscall(SYS_futex, &q->hdr->wake_seq, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+}
+
 void st_queue_wait(st_queue *q, uint32_t seq, int64_t timeout_ms)
 {
     st_queue_header *h = q->hdr;

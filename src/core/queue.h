@@ -79,6 +79,8 @@ void st_queue_lease_release(st_queue *q);
 
 /* Wake-ups: an enqueue bumps a shared futex word; an idle drainer sleeps on it. */
 uint32_t st_queue_wake_seq(st_queue *q);
+/* Bump the word and wake whoever sleeps on it. */
+void st_queue_wake(st_queue *q);
 /* Sleep until the word differs from seq or timeout_ms passes. */
 void st_queue_wait(st_queue *q, uint32_t seq, int64_t timeout_ms);
 

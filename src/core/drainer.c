@@ -1,0 +1,355 @@
+/* The drainer thread: election, the send loop, outcomes, bounded shutdown. */
+#include "drainer.h"
+#include "dsn.h"
+#include "envelope.h"
+#include "eventid.h"
+#include "gzip.h"
+#include "log.h"
+#include "retry.h"
+#include "sender.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ST_DRAINER_STACK (512u * 1024u)
+#define ST_ELECTION_POLL_MS 200 /* failover well inside the 2 s promise */
+#define ST_IDLE_WAIT_MS 1000
+
+typedef struct st_dsn_cache {
+    bool parsed;
+    bool valid;
+    st_dsn dsn;
+} st_dsn_cache;
+
+struct st_drainer {
+    st_config cfg;
+    st_queue *q;
+    pthread_t thread;
+    int owner_pid;
+    pthread_mutex_t mu; /* process-private: guards stop fields, pairs with cond */
+    pthread_cond_t cond;
+    bool stop;
+    int64_t stop_deadline_mono; /* flush until then */
+    _Atomic bool leader;
+    _Atomic bool finished;
+    st_dsn_cache dsns[ST_QUEUE_DSN_SLOTS];
+    uint64_t rng;
+};
+
+/* One in-flight record: what the completion callback needs. */
+typedef struct st_flight {
+    uint64_t pos;
+    st_record_meta meta;
+} st_flight;
+
+static double unit_random(st_drainer *d)
+{
+    d->rng ^= d->rng << 13;
+    d->rng ^= d->rng >> 7;
+    d->rng ^= d->rng << 17;
+    return (double)(d->rng >> 11) / 9007199254740992.0;
+}
+
+static bool stop_requested(st_drainer *d, int64_t *deadline)
+{
+    pthread_mutex_lock(&d->mu);
+    bool s = d->stop;
+    if (deadline)
+        *deadline = d->stop_deadline_mono;
+    pthread_mutex_unlock(&d->mu);
+    return s;
+}
+
+static const st_dsn *dsn_for_slot(st_drainer *d, int slot)
+{
+    if (slot < 0 || slot >= ST_QUEUE_DSN_SLOTS)
+        return NULL;
+    st_dsn_cache *c = &d->dsns[slot];
+    if (!c->parsed) {
+        char raw[1024], err[256];
+        if (!st_queue_dsn_get(d->q, slot, raw, sizeof raw))
+            return NULL;
+        c->valid = st_dsn_parse(raw, &c->dsn, err, sizeof err) == 0;
+        c->parsed = true;
+    }
+    return c->valid ? &c->dsn : NULL;
+}
+
+static void on_done(void *user, const st_send_result *r)
+{
+    st_drainer *d = user;
+    st_flight *f = r->ctx;
+    st_shared_stats *stats = st_queue_stats(d->q);
+    if (r->aborted) {
+        /* Shutdown cut it short: it stays in flight and the next drainer reclaims it. */
+        free(f);
+        return;
+    }
+    atomic_fetch_add(&stats->bytes_sent, r->bytes_sent);
+    long st = r->http_status;
+    if (st == 0)
+        atomic_fetch_add(&stats->network_errors, 1);
+    else if (st >= 200 && st < 300)
+        atomic_fetch_add(&stats->responses_2xx, 1);
+    else if (st >= 400 && st < 500)
+        atomic_fetch_add(&stats->responses_4xx, 1);
+    else if (st >= 500)
+        atomic_fetch_add(&stats->responses_5xx, 1);
+
+    char status[16];
+    snprintf(status, sizeof status, "%ld", st);
+    switch (st_retry_classify(st)) {
+    case ST_OUTCOME_SENT:
+        st_queue_complete(d->q, f->pos);
+        atomic_fetch_add(&stats->events_sent, 1);
+        if (st_log_enabled(ST_LOG_DEBUG))
+            st_log(ST_LOG_DEBUG, "event sent", "event_id", f->meta.event_id, "status", status,
+                   NULL);
+        break;
+    case ST_OUTCOME_RATE_LIMITED:
+        st_queue_complete(d->q, f->pos);
+        atomic_fetch_add(&stats->events_rate_limit, 1);
+        st_log(ST_LOG_WARNING, "event dropped: rate limited by upstream", "event_id",
+               f->meta.event_id, "rate_limits", r->rate_limits, NULL);
+        break;
+    case ST_OUTCOME_RETRY: {
+        int attempts = f->meta.attempts + 1; /* including this one */
+        if (attempts < d->cfg.max_attempts) {
+            int64_t delay = st_retry_delay_ms(&d->cfg, attempts, unit_random(d));
+            st_queue_retry_later(d->q, f->pos, st_now_wall_ms() + delay);
+            atomic_fetch_add(&stats->total_retries, 1);
+            st_log(ST_LOG_WARNING, "send failed, will retry", "event_id", f->meta.event_id,
+                   "status", status, "error", r->error, NULL);
+        } else {
+            st_queue_complete(d->q, f->pos);
+            atomic_fetch_add(&stats->events_failed, 1);
+            st_log(ST_LOG_ERROR, "event dropped: attempts exhausted", "event_id",
+                   f->meta.event_id, "status", status, "error", r->error, NULL);
+        }
+        break;
+    }
+    case ST_OUTCOME_PERMANENT:
+        st_queue_complete(d->q, f->pos);
+        atomic_fetch_add(&stats->events_failed, 1);
+        st_log(ST_LOG_ERROR, "event dropped: rejected by upstream", "event_id", f->meta.event_id,
+               "status", status, NULL);
+        break;
+    }
+    free(f);
+}
+
+/* Build the wire body of one record and hand it to curl. */
+static void dispatch(st_drainer *d, st_sender *s, st_taken_record *rec)
+{
+    st_shared_stats *stats = st_queue_stats(d->q);
+    const st_dsn *dsn = dsn_for_slot(d, rec->meta.dsn_slot);
+    st_iov iov[3];
+    char stamp[64];
+    char *body = NULL;
+    size_t body_len = 0;
+    st_flight *f = malloc(sizeof *f);
+    if (dsn && f &&
+        st_envelope_stamp_sent_at(rec->payload, rec->payload_len, st_now_wall_ms(), iov, stamp) ==
+            0)
+        body = d->cfg.compression ? st_gzip(iov, 3, &body_len) : st_join(iov, 3, &body_len);
+    free(rec->payload);
+    rec->payload = NULL;
+    if (!body) {
+        /* Nothing will ever make this record sendable: drop it, and say why. */
+        st_queue_complete(d->q, rec->pos);
+        atomic_fetch_add(&stats->events_failed, 1);
+        st_log(ST_LOG_ERROR, dsn ? "event dropped: cannot build request" :
+                                   "event dropped: its DSN is invalid",
+               "event_id", rec->meta.event_id, NULL);
+        free(f);
+        return;
+    }
+    f->pos = rec->pos;
+    f->meta = rec->meta;
+    if (st_sender_submit(s, dsn, body, body_len, d->cfg.compression, f) != 0) {
+        free(f);
+        st_queue_retry_later(d->q, rec->pos, st_now_wall_ms() + 100);
+    }
+}
+
+static int64_t mono_left(int64_t deadline) { return deadline - st_now_mono_ms(); }
+
+/* Drain while holding the lease, until asked to stop and done (or out of time). */
+static void lead(st_drainer *d)
+{
+    char err[256];
+    st_sender *s = st_sender_new(&d->cfg, err, sizeof err);
+    if (!s) {
+        st_log(ST_LOG_ERROR, "drainer cannot start", "error", err, NULL);
+        return;
+    }
+    atomic_store(&d->leader, true);
+    st_queue_reclaim_inflight(d->q);
+    st_queue_drainer_announce(d->q, getpid());
+    st_log(ST_LOG_INFO, "elected drainer", "queue", st_queue_location(d->q), NULL);
+    int batch = d->cfg.batch_size > 0 ? d->cfg.batch_size : 1;
+    st_taken_record *recs = calloc((size_t)batch, sizeof *recs);
+    int64_t last_beat = 0;
+    while (recs) {
+        int64_t deadline = 0;
+        bool stopping = stop_requested(d, &deadline);
+        if (stopping && mono_left(deadline) <= 0)
+            break;
+        uint32_t seq = st_queue_wake_seq(d->q);
+        int room = st_sender_capacity(s);
+        int taken = 0;
+        if (room > 0) {
+            taken = st_queue_take(d->q, st_now_wall_ms(), recs, room < batch ? room : batch);
+            for (int i = 0; i < taken; i++)
+                dispatch(d, s, &recs[i]);
+        }
+        int64_t now_mono = st_now_mono_ms();
+        if (now_mono - last_beat >= 1000) {
+            st_queue_drainer_heartbeat(d->q);
+            last_beat = now_mono;
+        }
+        if (st_sender_inflight(s) > 0) {
+            /* With free slots, look at the queue again soon; when full, a completion
+             * wakes us. */
+            st_sender_poll(s, st_sender_capacity(s) > 0 ? 5 : 100, on_done, d);
+            continue;
+        }
+        if (taken > 0)
+            continue;
+        st_queue_snapshot snap;
+        st_queue_snapshot_read(d->q, &snap);
+        if (stopping && snap.length == 0)
+            break;
+        int64_t wait = ST_IDLE_WAIT_MS;
+        int64_t next_retry = st_queue_next_retry_ms(d->q);
+        if (next_retry) {
+            int64_t until = next_retry - st_now_wall_ms();
+            wait = until < wait ? (until > 0 ? until : 1) : wait;
+        }
+        if (stopping) {
+            int64_t left = mono_left(deadline);
+            wait = left < wait ? left : wait;
+        }
+        if (wait > 0)
+            st_queue_wait(d->q, seq, wait);
+    }
+    st_sender_abort_all(s, on_done, d);
+    st_sender_free(s);
+    free(recs);
+    atomic_store(&d->leader, false);
+    st_queue_lease_release(d->q);
+    st_log(ST_LOG_INFO, "drainer stepped down", NULL);
+}
+
+static void *drainer_main(void *arg)
+{
+    st_drainer *d = arg;
+    for (;;) {
+        if (stop_requested(d, NULL))
+            break; /* a waiting thread exits at once */
+        st_lease_result lr = st_queue_lease_try(d->q);
+        if (lr == ST_LEASE_TAKEN) {
+            lead(d);
+            break;
+        }
+        /* Sleep on our own condvar so st_drainer_stop wakes us immediately. */
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += (long)ST_ELECTION_POLL_MS * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        pthread_mutex_lock(&d->mu);
+        if (!d->stop)
+            pthread_cond_timedwait(&d->cond, &d->mu, &until);
+        pthread_mutex_unlock(&d->mu);
+    }
+    atomic_store(&d->finished, true);
+    return NULL;
+}
+
+int st_drainer_start(st_drainer **out, const st_config *cfg, st_queue *q, char *err,
+                     size_t errlen)
+{
+    st_drainer *d = calloc(1, sizeof *d);
+    if (!d) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    d->cfg = *cfg;
+    d->q = q;
+    d->owner_pid = getpid();
+    d->rng = (uint64_t)st_now_mono_ms() * 0x9E3779B97F4A7C15ull ^ (uint64_t)getpid();
+    if (!d->rng)
+        d->rng = 1;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&d->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&d->mu, NULL);
+
+    /* Block every asynchronous signal before the thread exists, so it never runs PHP's
+     * handlers (SIGPROF timeouts, SIGTERM from FPM) or dies of SIGPIPE. */
+    sigset_t all, old;
+    sigfillset(&all);
+    sigdelset(&all, SIGSEGV);
+    sigdelset(&all, SIGBUS);
+    sigdelset(&all, SIGFPE);
+    sigdelset(&all, SIGILL);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, ST_DRAINER_STACK);
+    int rc = pthread_create(&d->thread, &attr, drainer_main, d);
+    pthread_attr_destroy(&attr);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot start the background thread: %s", strerror(rc));
+        pthread_cond_destroy(&d->cond);
+        pthread_mutex_destroy(&d->mu);
+        free(d);
+        return -1;
+    }
+    *out = d;
+    return 0;
+}
+
+bool st_drainer_stop(st_drainer *d, int64_t flush_timeout_ms)
+{
+    if (!d)
+        return true;
+    pthread_mutex_lock(&d->mu);
+    d->stop = true;
+    d->stop_deadline_mono = st_now_mono_ms() + (flush_timeout_ms > 0 ? flush_timeout_ms : 0);
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->mu);
+    st_queue_wake(d->q); /* the leader may be idle on the futex */
+
+    /* The loop ends by the deadline; curl transfers are cut then. Allow a margin. */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    int64_t bound = (flush_timeout_ms > 0 ? flush_timeout_ms : 0) + 1000;
+    until.tv_sec += bound / 1000;
+    until.tv_nsec += (bound % 1000) * 1000000L;
+    until.tv_sec += until.tv_nsec / 1000000000L;
+    until.tv_nsec %= 1000000000L;
+    if (pthread_timedjoin_np(d->thread, NULL, &until) != 0) {
+        st_log(ST_LOG_ERROR, "background thread did not stop in time; left detached", NULL);
+        pthread_detach(d->thread);
+        return false;
+    }
+    pthread_cond_destroy(&d->cond);
+    pthread_mutex_destroy(&d->mu);
+    free(d);
+    return true;
+}
+
+bool st_drainer_is_leader(const st_drainer *d) { return d && atomic_load(&d->leader); }
+int st_drainer_owner_pid(const st_drainer *d) { return d ? d->owner_pid : 0; }

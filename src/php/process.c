@@ -1,0 +1,298 @@
+/* This process's transport state. NTS PHP runs one request thread per process; under
+ * ZTS the lazy start is serialised by a mutex so two request threads cannot race it. */
+#include "process.h"
+#include "results.h"
+#include "ext/standard/info.h"
+
+#include "../core/drainer.h"
+#include "../core/dsn.h"
+#include "../core/log.h"
+
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ST_REOPEN_INTERVAL_MS 1000 /* a failing mapping is retried at most this often */
+
+static struct {
+    st_config cfg;
+    bool configured;
+    char off_reason[512]; /* set when the transport is off for good (config) */
+    st_dsn dsn;
+    st_event_defaults defaults;
+
+    pid_t pid;        /* process that owns q/drainer below */
+    st_queue *q;
+    int dsn_slot;
+    char q_error[512]; /* set while the queue cannot be opened */
+    int64_t q_next_try_mono;
+    st_drainer *drainer;
+} S;
+
+static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Logging goes to logging.file, else PHP's error_log file, else stderr. */
+static void configure_log(void)
+{
+    const char *log_path = S.cfg.log_file;
+    const char *error_log = INI_STR("error_log");
+    if (!log_path[0] && error_log && error_log[0] && strcmp(error_log, "syslog") != 0)
+        log_path = error_log;
+    st_log_configure(S.cfg.log_level, log_path);
+}
+
+void st_process_configure(const st_config *cfg)
+{
+    memset(&S, 0, sizeof S);
+    S.cfg = *cfg;
+    S.configured = true;
+    configure_log();
+
+    char err[256];
+    if (!cfg->enabled) {
+        snprintf(S.off_reason, sizeof S.off_reason,
+                 "transport disabled (sentry_transport.enabled=0)");
+    } else if (!cfg->dsn[0]) {
+        snprintf(S.off_reason, sizeof S.off_reason,
+                 "no DSN configured (set sentry_transport.dsn or SENTRY_DSN)");
+    } else if (st_dsn_parse(cfg->dsn, &S.dsn, err, sizeof err) != 0) {
+        snprintf(S.off_reason, sizeof S.off_reason, "invalid DSN: %s", err);
+        php_error_docref(NULL, E_WARNING, "sentry_transport.dsn: %s; the transport is off", err);
+    }
+    S.defaults.environment = S.cfg.environment;
+    S.defaults.release = S.cfg.release;
+    S.defaults.server_name = S.cfg.server_name;
+    S.defaults.public_dsn = S.dsn.public_dsn;
+}
+
+static void open_queue_locked(void)
+{
+    int64_t now = st_now_mono_ms();
+    if (S.q_error[0] && now < S.q_next_try_mono)
+        return;
+    st_queue_options o = {
+        .name = S.cfg.queue_name,
+        .path = S.cfg.queue_path,
+        .memory = S.cfg.queue_memory,
+        .max_records = (uint32_t)S.cfg.buffer_size,
+    };
+    char err[512];
+    if (st_queue_open(&o, &S.q, err, sizeof err) != 0) {
+        if (strcmp(err, S.q_error) != 0)
+            st_log(ST_LOG_ERROR, "queue unavailable", "error", err, NULL);
+        snprintf(S.q_error, sizeof S.q_error, "queue unavailable: %s", err);
+        S.q_next_try_mono = now + ST_REOPEN_INTERVAL_MS;
+        S.q = NULL;
+        return;
+    }
+    S.q_error[0] = '\0';
+    S.dsn_slot = st_queue_dsn_slot(S.q, S.cfg.dsn);
+    if (S.dsn_slot < 0) {
+        snprintf(S.q_error, sizeof S.q_error,
+                 "queue unavailable: more than %d DSNs share queue '%s'", ST_QUEUE_DSN_SLOTS,
+                 S.cfg.queue_name);
+        st_queue_close(S.q);
+        S.q = NULL;
+        S.q_next_try_mono = now + ST_REOPEN_INTERVAL_MS;
+    }
+}
+
+void st_process_ensure_running(void)
+{
+    if (S.off_reason[0] || !S.configured)
+        return;
+    pid_t pid = getpid();
+    if (S.pid == pid && S.drainer)
+        return; /* the common case: one comparison */
+    pthread_mutex_lock(&start_lock);
+    if (S.pid != pid) {
+        /* A forked child: the parent's thread does not exist here and its locks and
+         * curl state may be mid-use. Abandon them (never join, unlock or free); the
+         * inherited mapping itself stays valid and is kept. */
+        S.drainer = NULL;
+        S.pid = pid;
+        configure_log();
+    }
+    if (!S.q)
+        open_queue_locked();
+    if (S.q && !S.drainer) {
+        char err[256];
+        if (st_drainer_start(&S.drainer, &S.cfg, S.q, err, sizeof err) != 0) {
+            st_log(ST_LOG_ERROR, "cannot start background thread", "error", err, NULL);
+            S.drainer = NULL;
+        }
+    }
+    pthread_mutex_unlock(&start_lock);
+}
+
+void st_process_shutdown(void)
+{
+    if (S.drainer && st_drainer_owner_pid(S.drainer) == getpid()) {
+        if (st_drainer_stop(S.drainer, S.cfg.shutdown_timeout_ms))
+            S.drainer = NULL;
+        else
+            S.q = NULL; /* the thread still uses the mapping: never unmap under it */
+    }
+    S.drainer = NULL;
+    if (S.q)
+        st_queue_close(S.q);
+    S.q = NULL;
+    st_log_flush();
+}
+
+const char *st_process_unavailable_reason(void)
+{
+    if (!S.configured)
+        return "transport not initialised";
+    if (S.off_reason[0])
+        return S.off_reason;
+    if (!S.q)
+        return S.q_error[0] ? S.q_error : "queue unavailable";
+    return NULL;
+}
+
+const st_config *st_process_config(void) { return &S.cfg; }
+const st_event_defaults *st_process_event_defaults(void) { return &S.defaults; }
+
+void st_process_push(st_record_meta *meta, const st_iov *iov, int niov, zval *rv)
+{
+    meta->dsn_slot = (uint16_t)S.dsn_slot;
+    meta->enqueued_ms = st_now_wall_ms();
+    switch (st_queue_push(S.q, meta, iov, niov)) {
+    case ST_OK:
+        st_result_ok(rv, meta->event_id);
+        return;
+    case ST_QUEUE_FULL:
+        st_result_fail(rv, meta->event_id, "queue full", false);
+        return;
+    case ST_TOO_LARGE:
+        st_result_fail(rv, meta->event_id, "event is larger than the queue can hold", false);
+        return;
+    default:
+        st_result_fail(rv, meta->event_id, "queue unavailable", false);
+    }
+}
+
+bool st_process_flush(int64_t timeout_ms)
+{
+    if (!S.q)
+        return false;
+    int64_t deadline = st_now_mono_ms() + timeout_ms;
+    long sleep_us = 500;
+    for (;;) {
+        st_queue_snapshot s;
+        st_queue_snapshot_read(S.q, &s);
+        if (s.length == 0)
+            return true;
+        if (st_now_mono_ms() >= deadline)
+            return false;
+        struct timespec ts = {0, sleep_us * 1000L};
+        nanosleep(&ts, NULL);
+        if (sleep_us < 10000)
+            sleep_us *= 2;
+    }
+}
+
+/* ---------------------------------------------------------------- status & metrics */
+
+void st_process_status(zval *rv)
+{
+    array_init(rv);
+    add_assoc_bool(rv, "enabled", S.cfg.enabled);
+    add_assoc_bool(rv, "dsn_set", S.cfg.dsn[0] != '\0');
+    add_assoc_bool(rv, "active", st_process_unavailable_reason() == NULL);
+    const char *why = st_process_unavailable_reason();
+    add_assoc_string(rv, "error", why ? (char *)why : "");
+    add_assoc_string(rv, "dsn", S.dsn.public_dsn);
+    add_assoc_long(rv, "pid", (zend_long)getpid());
+
+    zval queue, drainer, limits;
+    array_init(&queue);
+    st_queue_snapshot snap;
+    memset(&snap, 0, sizeof snap);
+    if (S.q)
+        st_queue_snapshot_read(S.q, &snap);
+    add_assoc_long(&queue, "queue_length", snap.length);
+    add_assoc_long(&queue, "retry_queue_length", snap.retry_waiting);
+    add_assoc_long(&queue, "in_flight", snap.inflight);
+    add_assoc_long(&queue, "workers", S.cfg.workers);
+    add_assoc_bool(&queue, "closed", S.q == NULL);
+    add_assoc_long(&queue, "capacity", snap.max_records);
+    st_add_u64(&queue, "bytes_used", snap.bytes_used);
+    st_add_u64(&queue, "bytes_capacity", snap.bytes_capacity);
+    add_assoc_string(&queue, "location", S.q ? (char *)st_queue_location(S.q) : "");
+    add_assoc_zval(rv, "queue", &queue);
+
+    array_init(&drainer);
+    add_assoc_long(&drainer, "pid", snap.drainer_pid);
+    add_assoc_bool(&drainer, "is_self", st_drainer_is_leader(S.drainer));
+    add_assoc_bool(&drainer, "thread_running",
+                   S.drainer != NULL && st_drainer_owner_pid(S.drainer) == getpid());
+    st_add_time(&drainer, "since", snap.drainer_pid ? snap.drainer_since_ms : 0);
+    st_add_time(&drainer, "heartbeat_at", snap.drainer_pid ? snap.drainer_heartbeat_ms : 0);
+    add_assoc_zval(rv, "drainer", &drainer);
+
+    array_init(&limits); /* filled by the delivery policy once rate limits are kept */
+    add_assoc_zval(rv, "rate_limits", &limits);
+}
+
+void st_process_metrics(zval *rv)
+{
+    array_init(rv);
+    st_shared_stats zero;
+    memset(&zero, 0, sizeof zero);
+    st_shared_stats *s = S.q ? st_queue_stats(S.q) : &zero;
+    st_queue_snapshot snap;
+    memset(&snap, 0, sizeof snap);
+    if (S.q)
+        st_queue_snapshot_read(S.q, &snap);
+    st_add_u64(rv, "events_sent", atomic_load(&s->events_sent));
+    st_add_u64(rv, "events_failed", atomic_load(&s->events_failed));
+    st_add_u64(rv, "events_rate_limit", atomic_load(&s->events_rate_limit));
+    st_add_u64(rv, "queue_length", snap.length);
+    st_add_u64(rv, "total_retries", atomic_load(&s->total_retries));
+    st_add_u64(rv, "events_accepted", atomic_load(&s->events_accepted));
+    st_add_u64(rv, "events_rejected", atomic_load(&s->events_rejected));
+    st_add_u64(rv, "queue_overflow", atomic_load(&s->queue_overflow));
+    st_add_u64(rv, "retry_queue_length", snap.retry_waiting);
+    st_add_u64(rv, "bytes_sent", atomic_load(&s->bytes_sent));
+    st_add_u64(rv, "responses_2xx", atomic_load(&s->responses_2xx));
+    st_add_u64(rv, "responses_4xx", atomic_load(&s->responses_4xx));
+    st_add_u64(rv, "responses_5xx", atomic_load(&s->responses_5xx));
+    st_add_u64(rv, "network_errors", atomic_load(&s->network_errors));
+    st_add_u64(rv, "corrupt_records", atomic_load(&s->corrupt_records));
+    st_add_u64(rv, "lock_recoveries", atomic_load(&s->lock_recoveries));
+    st_add_u64(rv, "drainer_elections", atomic_load(&s->drainer_elections));
+}
+
+void st_process_info_live(void)
+{
+    php_info_print_table_start();
+    php_info_print_table_header(2, "Live state", "");
+    const char *why = st_process_unavailable_reason();
+    if (!S.q && !S.off_reason[0]) { /* `php --ri` runs no request: map the queue to look */
+        pthread_mutex_lock(&start_lock);
+        open_queue_locked();
+        pthread_mutex_unlock(&start_lock);
+        why = st_process_unavailable_reason();
+    }
+    php_info_print_table_row(2, "Transport", why ? why : "active");
+    if (S.q) {
+        st_queue_snapshot snap;
+        st_queue_snapshot_read(S.q, &snap);
+        char buf[64];
+        php_info_print_table_row(2, "Queue", st_queue_location(S.q));
+        snprintf(buf, sizeof buf, "%u / %u", snap.length, snap.max_records);
+        php_info_print_table_row(2, "Queued events", buf);
+        snprintf(buf, sizeof buf, "%llu / %llu", (unsigned long long)snap.bytes_used,
+                 (unsigned long long)snap.bytes_capacity);
+        php_info_print_table_row(2, "Queue bytes", buf);
+        snprintf(buf, sizeof buf, "%d%s", (int)snap.drainer_pid,
+                 st_drainer_is_leader(S.drainer) ? " (this process)" : "");
+        php_info_print_table_row(2, "Drainer pid", snap.drainer_pid ? buf : "none");
+        snprintf(buf, sizeof buf, "%llu",
+                 (unsigned long long)atomic_load(&st_queue_stats(S.q)->events_sent));
+        php_info_print_table_row(2, "Events sent", buf);
+    }
+    php_info_print_table_end();
+}

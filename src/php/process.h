@@ -1,0 +1,34 @@
+/* This process's transport: the configuration, the queue mapping and the background
+ * thread, opened lazily and re-opened after fork (DESIGN.md §3). PHP's thread only. */
+#ifndef ST_PHP_PROCESS_H
+#define ST_PHP_PROCESS_H
+
+#include "php.h"
+#include "../core/config.h"
+#include "../core/envelope.h"
+#include "../core/queue.h"
+
+/* MINIT: take the configuration; checks the DSN. Maps nothing, starts nothing. */
+void st_process_configure(const st_config *cfg);
+/* RINIT / first call: after a fork, forget the parent's thread; map the queue and
+ * start this process's thread if not yet done. Cheap when already running. */
+void st_process_ensure_running(void);
+/* MSHUTDOWN: bounded flush (if this process drains), join, unmap. */
+void st_process_shutdown(void);
+
+/* NULL when events can be queued; else why not ("no DSN configured …"). */
+const char *st_process_unavailable_reason(void);
+const st_config *st_process_config(void);
+const st_event_defaults *st_process_event_defaults(void);
+
+/* Push one record (meta's DSN slot and enqueue time are filled here) and write the
+ * sendEvent result into rv. */
+void st_process_push(st_record_meta *meta, const st_iov *iov, int niov, zval *rv);
+/* Wait until the host's queue is empty or timeout_ms passes. */
+bool st_process_flush(int64_t timeout_ms);
+
+void st_process_status(zval *rv);
+void st_process_metrics(zval *rv);
+void st_process_info_live(void);
+
+#endif
