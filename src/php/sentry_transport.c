@@ -1,5 +1,8 @@
 /* The Zend binding: module lifecycle, the SentryTransport class, status and metrics.
  * Runs on PHP's thread only; everything the background thread touches is in src/core. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
 #include "php.h"
 #include "ext/json/php_json.h"
 #include "ext/standard/info.h"

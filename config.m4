@@ -1,0 +1,74 @@
+dnl config.m4 for the sentry_transport extension.
+dnl
+dnl   phpize && ./configure && make
+dnl
+dnl Needs libcurl >= 7.62.0 (the URL API, curl_url()) and zlib, both found with pkg-config,
+dnl and POSIX shared memory + process-shared robust mutexes (Linux, FreeBSD).
+
+PHP_ARG_ENABLE([sentry_transport],
+  [whether to enable the sentry_transport extension],
+  [AS_HELP_STRING([--enable-sentry_transport],
+    [Enable sentry_transport, the asynchronous Sentry transport])],
+  [no])
+
+if test "$PHP_SENTRY_TRANSPORT" != "no"; then
+  dnl --- pkg-config ----------------------------------------------------------
+  PKG_PROG_PKG_CONFIG
+  if test -z "$PKG_CONFIG"; then
+    AC_MSG_ERROR([pkg-config not found: install pkg-config (Debian/Ubuntu: apt-get install pkg-config, RHEL: dnf install pkgconf-pkg-config)])
+  fi
+
+  dnl --- libcurl >= 7.62.0 ---------------------------------------------------
+  PKG_CHECK_EXISTS([libcurl], [], [
+    AC_MSG_ERROR([libcurl development files not found: install libcurl4-openssl-dev (Debian/Ubuntu) or libcurl-devel (RHEL)])
+  ])
+  PKG_CHECK_MODULES([CURL], [libcurl >= 7.62.0], [], [
+    st_curl_version=`$PKG_CONFIG --modversion libcurl 2>/dev/null`
+    AC_MSG_ERROR([libcurl $st_curl_version is too old: sentry_transport needs libcurl >= 7.62.0 (the URL API); upgrade libcurl4-openssl-dev (Debian/Ubuntu) or libcurl-devel (RHEL)])
+  ])
+  PHP_EVAL_INCLINE([$CURL_CFLAGS])
+  PHP_EVAL_LIBLINE([$CURL_LIBS], [SENTRY_TRANSPORT_SHARED_LIBADD])
+
+  dnl --- zlib ----------------------------------------------------------------
+  PKG_CHECK_MODULES([ZLIB], [zlib], [], [
+    AC_MSG_ERROR([zlib development files not found: install zlib1g-dev (Debian/Ubuntu) or zlib-devel (RHEL)])
+  ])
+  PHP_EVAL_INCLINE([$ZLIB_CFLAGS])
+  PHP_EVAL_LIBLINE([$ZLIB_LIBS], [SENTRY_TRANSPORT_SHARED_LIBADD])
+
+  dnl --- pthreads and POSIX shared memory -------------------------------------
+  PHP_CHECK_LIBRARY([pthread], [pthread_create], [
+    PHP_ADD_LIBRARY([pthread], [1], [SENTRY_TRANSPORT_SHARED_LIBADD])
+  ], [
+    AC_MSG_ERROR([POSIX threads (libpthread) not found: sentry_transport needs pthreads])
+  ])
+  PHP_CHECK_LIBRARY([pthread], [pthread_mutexattr_setrobust], [], [
+    AC_MSG_ERROR([pthread_mutexattr_setrobust() not found: the shared queue needs process-shared robust mutexes (Linux with glibc >= 2.12 or musl, FreeBSD >= 11); this platform is not supported])
+  ])
+  dnl shm_open lives in librt before glibc 2.34 and in libc since; link librt when it exists.
+  PHP_CHECK_LIBRARY([rt], [shm_open], [
+    PHP_ADD_LIBRARY([rt], [1], [SENTRY_TRANSPORT_SHARED_LIBADD])
+  ], [
+    AC_CHECK_FUNC([shm_open], [], [
+      AC_MSG_ERROR([shm_open() not found: sentry_transport needs POSIX shared memory])
+    ])
+  ])
+
+  PHP_SUBST([SENTRY_TRANSPORT_SHARED_LIBADD])
+
+  dnl --- sources -------------------------------------------------------------
+  PHP_NEW_EXTENSION([sentry_transport],
+    [src/php/sentry_transport.c src/php/ini.c src/php/info.c src/php/process.c \
+     src/php/results.c \
+     src/core/common.c src/core/config.c src/core/dsn.c src/core/category.c \
+     src/core/eventid.c src/core/jsonscan.c src/core/envelope.c src/core/log.c \
+     src/core/queue.c src/core/queue_map.c src/core/drainer.c src/core/sender.c \
+     src/core/gzip.c src/core/retry.c],
+    [$ext_shared], [],
+    [-DZEND_ENABLE_STATIC_TSRMLS_CACHE=1 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter])
+
+  PHP_ADD_BUILD_DIR([$ext_builddir/src/php], [1])
+  PHP_ADD_BUILD_DIR([$ext_builddir/src/core], [1])
+  PHP_ADD_INCLUDE([$ext_srcdir])
+  PHP_ADD_INCLUDE([$ext_srcdir/src/core])
+fi

@@ -1,0 +1,53 @@
+/* This is a generated file, edit the .stub.php file instead.
+ * Stub hash: cf5b0321e2ecb0d0566f2544c600d63bcc704265 */
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_SentryTransport_sendEvent, 0, 1, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_MASK(0, event, MAY_BE_ARRAY|MAY_BE_STRING, NULL)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_SentryTransport_sendBatch, 0, 1, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, events, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_SentryTransport_sendEnvelope, 0, 1, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, envelope, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_SentryTransport_getStatus, 0, 0, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
+
+#define arginfo_class_SentryTransport_getMetrics arginfo_class_SentryTransport_getStatus
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_SentryTransport_flush, 0, 0, _IS_BOOL, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, timeout, IS_DOUBLE, 0, "2.0")
+ZEND_END_ARG_INFO()
+
+
+ZEND_METHOD(SentryTransport, sendEvent);
+ZEND_METHOD(SentryTransport, sendBatch);
+ZEND_METHOD(SentryTransport, sendEnvelope);
+ZEND_METHOD(SentryTransport, getStatus);
+ZEND_METHOD(SentryTransport, getMetrics);
+ZEND_METHOD(SentryTransport, flush);
+
+
+static const zend_function_entry class_SentryTransport_methods[] = {
+	ZEND_ME(SentryTransport, sendEvent, arginfo_class_SentryTransport_sendEvent, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
+	ZEND_ME(SentryTransport, sendBatch, arginfo_class_SentryTransport_sendBatch, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
+	ZEND_ME(SentryTransport, sendEnvelope, arginfo_class_SentryTransport_sendEnvelope, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
+	ZEND_ME(SentryTransport, getStatus, arginfo_class_SentryTransport_getStatus, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
+	ZEND_ME(SentryTransport, getMetrics, arginfo_class_SentryTransport_getMetrics, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
+	ZEND_ME(SentryTransport, flush, arginfo_class_SentryTransport_flush, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
+	ZEND_FE_END
+};
+
+static zend_class_entry *register_class_SentryTransport(void)
+{
+	zend_class_entry ce, *class_entry;
+
+	INIT_CLASS_ENTRY(ce, "SentryTransport", class_SentryTransport_methods);
+	class_entry = zend_register_internal_class_ex(&ce, NULL);
+	class_entry->ce_flags |= ZEND_ACC_FINAL|ZEND_ACC_NOT_SERIALIZABLE;
+
+	return class_entry;
+}

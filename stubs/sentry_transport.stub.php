@@ -1,0 +1,88 @@
+<?php
+
+/**
+ * The PHP API of the sentry_transport extension: the single source of truth for
+ * src/php/sentry_transport_arginfo.h (regenerate with scripts/gen-arginfo.sh) and the
+ * file IDEs and static analysers read.
+ *
+ * @generate-class-entries
+ */
+
+/**
+ * Hands Sentry events to a queue in shared memory and returns at once; a background thread
+ * posts them to Sentry, honouring rate limits and retrying transient failures.
+ *
+ * Configuration is php.ini (sentry_transport.*). No method ever throws because of the
+ * content of an event: a failure is reported in the result array, so calling it from an
+ * exception handler is safe. Passing a wrong PHP type is a TypeError, as usual.
+ *
+ * @not-serializable
+ */
+final class SentryTransport
+{
+    /**
+     * Queues one event for sending.
+     *
+     * Accepts a Sentry event as an array or as a JSON object string, or the RoadRunner
+     * plugin's shape ['event_id' => string, 'type' => 'event'|'transaction'|…,
+     * 'payload' => JSON string]. A missing event_id, timestamp or platform is filled in.
+     *
+     * 'success' is true only when the event was accepted into the queue; otherwise 'error'
+     * says why (e.g. "queue full", "rate limited", "transport disabled") and 'rate_limit'
+     * is true when a Sentry rate limit currently applies to the event's category.
+     *
+     * @param array|string $event the event array, its JSON encoding, or the plugin shape
+     * @return array the outcome: success, event_id (32 lowercase hex), error, rate_limit
+     * @phpstan-return array{success: bool, event_id: string, error: string, rate_limit: bool}
+     * @psalm-return array{success: bool, event_id: string, error: string, rate_limit: bool}
+     */
+    public static function sendEvent(array|string $event): array {}
+
+    /**
+     * Queues several events; equivalent to calling sendEvent() for each, in order.
+     *
+     * @param array $events a list of events, each in any form sendEvent() accepts
+     * @return array one sendEvent() result per input event, in the same order and with the same keys
+     * @phpstan-return array<array-key, array{success: bool, event_id: string, error: string, rate_limit: bool}>
+     * @psalm-return array<array-key, array{success: bool, event_id: string, error: string, rate_limit: bool}>
+     */
+    public static function sendBatch(array $events): array {}
+
+    /**
+     * Queues a ready-made Sentry envelope (header line, item headers and payloads, as
+     * serialised by the official SDKs), e.g. from a sentry-php HTTP client adapter.
+     *
+     * @param string $envelope the envelope bytes
+     * @return array the outcome, with the same keys as sendEvent(); event_id is taken from the envelope header
+     * @phpstan-return array{success: bool, event_id: string, error: string, rate_limit: bool}
+     * @psalm-return array{success: bool, event_id: string, error: string, rate_limit: bool}
+     */
+    public static function sendEnvelope(string $envelope): array {}
+
+    /**
+     * Describes the transport: whether it is enabled, whether a DSN is set, the shared
+     * queue (queue_length, retry_queue_length, workers, closed, …), the Sentry rate limits
+     * in force (category => RFC 3339 UTC time they last until) and more.
+     *
+     * @return array<string, mixed> the status
+     */
+    public static function getStatus(): array {}
+
+    /**
+     * Counters of the transport: events_sent, events_failed, events_rate_limit,
+     * queue_length, total_retries and more.
+     *
+     * @return array<string, mixed> the metrics
+     */
+    public static function getMetrics(): array {}
+
+    /**
+     * Waits, at most $timeout seconds, for the events queued so far to be sent (or
+     * definitively dropped). Never waits longer than the timeout, even when Sentry is
+     * unreachable.
+     *
+     * @param float $timeout the longest wait, in seconds
+     * @return bool true when nothing was left waiting in time, false on timeout
+     */
+    public static function flush(float $timeout = 2.0): bool {}
+}
