@@ -32,7 +32,7 @@ typedef struct st_iov {
 int64_t st_now_wall_ms(void);
 /* Monotonic milliseconds, for process-local deadlines only. */
 int64_t st_now_mono_ms(void);
-/* Format a wall-clock ms time as RFC 3339 UTC "2026-11-22T13:24:55.123Z" (25 bytes + NUL). */
+/* Format a wall-clock ms time as RFC 3339 UTC "2026-11-22T13:24:55.123Z" (24 characters + NUL). */
 void st_format_rfc3339(int64_t wall_ms, char out[32]);
 
 /* Copy with truncation, always NUL-terminated; returns strlen(src). */

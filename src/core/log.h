@@ -13,7 +13,7 @@ void st_log_configure(st_log_level level, const char *path);
 bool st_log_enabled(st_log_level level);
 /* Fields are key/value string pairs, terminated by a NULL key. Values are JSON-escaped.
  * Never pass a secret here. */
-void st_log(st_log_level level, const char *message, ...);
+void st_log(st_log_level level, const char *message, ...) __attribute__((sentinel));
 /* Flush a pending "repeated" summary (at shutdown). */
 void st_log_flush(void);
 const char *st_log_level_name(st_log_level level);
