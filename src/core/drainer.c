@@ -213,6 +213,7 @@ static void lead(st_drainer *d)
         int64_t now_mono = st_now_mono_ms();
         if (now_mono - last_beat >= 1000) {
             st_queue_drainer_heartbeat(d->q);
+            st_log_flush(); /* emit pending "repeated" summaries */
             last_beat = now_mono;
         }
         if (st_sender_inflight(s) > 0) {
@@ -246,6 +247,7 @@ static void lead(st_drainer *d)
     atomic_store(&d->leader, false);
     st_queue_lease_release(d->q);
     st_log(ST_LOG_INFO, "drainer stepped down", NULL);
+    st_log_flush();
 }
 
 static void *drainer_main(void *arg)

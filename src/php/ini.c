@@ -478,8 +478,8 @@ static void load_dsn(bool warn, st_config *out)
         snprintf(expected, sizeof(expected),
                  "a DSN like \"https://<public_key>@<host>/<project_id>\": %s",
                  err[0] ? err : "unparsable");
-        report(warn, label, raw, true, expected, out->dsn[0] ? "(hidden)" : "(none)");
-        return;
+        report(warn, label, raw, true, expected, "(the transport stays off)");
+        /* Kept, so getStatus() says the DSN is set but invalid, and why. */
     }
     st_strlcpy(out->dsn, buf, sizeof(out->dsn));
 }

@@ -56,8 +56,8 @@ void st_process_configure(const st_config *cfg)
         snprintf(S.off_reason, sizeof S.off_reason,
                  "no DSN configured (set sentry_transport.dsn or SENTRY_DSN)");
     } else if (st_dsn_parse(cfg->dsn, &S.dsn, err, sizeof err) != 0) {
+        /* ini.c already warned at startup, once. */
         snprintf(S.off_reason, sizeof S.off_reason, "invalid DSN: %s", err);
-        php_error_docref(NULL, E_WARNING, "sentry_transport.dsn: %s; the transport is off", err);
     }
     S.defaults.environment = S.cfg.environment;
     S.defaults.release = S.cfg.release;

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Builds the extension out of tree, so variants never share objects:
+#   scripts/build.sh          → build/release/modules/sentry_transport.so (gcc, -O2)
+#   scripts/build.sh san      → build/san/modules/sentry_transport.so (clang, ASan + UBSan)
+# Prints the path of the built module on its last line.
+set -euo pipefail
+variant=${1:-release}
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir="$root/build/$variant"
+mkdir -p "$dir"
+rsync -a --delete --exclude /build --exclude /.git --exclude node_modules \
+      --exclude /tests --exclude /bench "$root/" "$dir/src-tree/"
+cd "$dir/src-tree"
+log="$dir/build.log"
+case "$variant" in
+    release) cc=gcc; cflags="-O2 -g" ; ldflags="" ;;
+    san)     cc=clang; cflags="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined"
+             ldflags="-fsanitize=address,undefined -shared-libasan" ;;
+    *) echo "unknown variant $variant" >&2; exit 2 ;;
+esac
+if [ ! -f Makefile ] || [ config.m4 -nt Makefile ]; then
+    { phpize && CC=$cc CFLAGS="$cflags" LDFLAGS="$ldflags" ./configure --enable-sentry_transport; } >"$log" 2>&1 \
+        || { tail -30 "$log"; echo "build: configure failed (log: $log)" >&2; exit 1; }
+fi
+make -j"$(nproc)" >>"$log" 2>&1 || { grep -E "error|Error" "$log" | head -30; echo "build: make failed (log: $log)" >&2; exit 1; }
+if grep -E "warning:" "$log" | grep -v "^libtool" | grep -q .; then
+    grep -E "warning:" "$log" | sort -u | head -20
+    echo "build: compiler warnings (the build must stay -Wall -Wextra clean)" >&2
+    exit 1
+fi
+echo "$dir/src-tree/modules/sentry_transport.so"
