@@ -8,6 +8,9 @@ variant=${1:-release}
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir="$root/build/$variant"
 mkdir -p "$dir"
+# Several test runners may build at once: one at a time per variant.
+exec 9>"$dir.lock"
+flock 9
 rsync -a --delete --exclude /build --exclude /.git --exclude node_modules \
       --exclude /tests --exclude /bench "$root/" "$dir/src-tree/"
 cd "$dir/src-tree"
@@ -23,8 +26,9 @@ if [ ! -f Makefile ] || [ config.m4 -nt Makefile ]; then
         || { tail -30 "$log"; echo "build: configure failed (log: $log)" >&2; exit 1; }
 fi
 make -j"$(nproc)" >>"$log" 2>&1 || { grep -E "error|Error" "$log" | head -30; echo "build: make failed (log: $log)" >&2; exit 1; }
-if grep -E "warning:" "$log" | grep -v "^libtool" | grep -q .; then
-    grep -E "warning:" "$log" | sort -u | head -20
+# Compiler warnings only: phpize's own autoconf warnings (AC_PROG_LIBTOOL …) are not ours.
+if grep -E "\.[ch]:[0-9]+(:[0-9]+)?: warning:" "$log" | grep -q .; then
+    grep -E "\.[ch]:[0-9]+(:[0-9]+)?: warning:" "$log" | sort -u | head -20
     echo "build: compiler warnings (the build must stay -Wall -Wextra clean)" >&2
     exit 1
 fi

@@ -157,7 +157,7 @@ static void dispatch(st_drainer *d, st_sender *s, st_taken_record *rec)
     st_flight *f = malloc(sizeof *f);
     if (dsn && f &&
         st_envelope_stamp_sent_at(rec->payload, rec->payload_len, st_now_wall_ms(), iov, stamp) ==
-            0)
+            3)
         body = d->cfg.compression ? st_gzip(iov, 3, &body_len) : st_join(iov, 3, &body_len);
     free(rec->payload);
     rec->payload = NULL;

@@ -67,7 +67,8 @@ int st_envelope_strip_sent_at(const char *buf, size_t len, const st_envelope_inf
                               st_iov *iov, int max_iov, char *scratch, size_t scratch_len);
 
 /* The bytes to send for a queued envelope, with sent_at stamped: writes 3 pieces
- * (header up to its closing '}', `,"sent_at":"…"` in `stamp`, the rest). */
+ * (header up to its closing '}', `,"sent_at":"…"` in `stamp`, the rest).
+ * Returns 3, or -1 when the first line is not a JSON object's header. */
 int st_envelope_stamp_sent_at(const char *env, size_t len, int64_t wall_ms, st_iov iov[3],
                               char stamp[64]);
 
