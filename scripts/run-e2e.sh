@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# End-to-end tests of the extension with real processes (tests/e2e/, see its README.md).
+#
+#   scripts/run-e2e.sh [path/to/sentry_transport.so] [test-name …]
+#
+# Without a .so path it builds one with scripts/build.sh. Prints one line per test and a
+# closing line `N passed, N failed`; exits 1 if any test failed. Every test runs under
+# `timeout` in its own process group, which is killed when the test ends, so nothing it
+# started (receiver, workers, php-fpm, nginx) outlives it. E2E_KEEP=1 keeps temp dirs;
+# test logs go to $E2E_LOG_DIR (default: a temp dir, printed at the end).
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+so=""
+if [ $# -gt 0 ] && [[ "$1" == *.so ]]; then
+    so=$1
+    shift
+fi
+if [ -z "$so" ]; then
+    so=$(bash "$root/scripts/build.sh" | tail -1) || { echo "run-e2e: build failed" >&2; exit 2; }
+fi
+if [ ! -f "$so" ]; then
+    echo "run-e2e: no such extension: $so" >&2
+    exit 2
+fi
+so=$(readlink -f "$so")
+php=${PHP:-php}
+if ! "$php" -n -d "extension=$so" -r 'exit(class_exists("SentryTransport") ? 0 : 1);' >/dev/null 2>&1; then
+    echo "run-e2e: $so does not load into $php -n" >&2
+    "$php" -n -d "extension=$so" -r '' 2>&1 | head -5 >&2
+    exit 2
+fi
+if [ ! -d "$root/tests/receiver/node_modules/@sentry/core" ]; then
+    echo "run-e2e: tests/receiver/node_modules missing: npm install --prefix tests/receiver" >&2
+    exit 2
+fi
+
+# name | script and arguments | overall limit in seconds
+tests=(
+    "multi_process[gzip]|multi_process.php --compression=1|180"
+    "multi_process[identity]|multi_process.php --compression=0|180"
+    "php_fpm|php_fpm.php|180"
+    "drainer_sigkill|drainer_sigkill.php|240"
+)
+
+logdir=${E2E_LOG_DIR:-$(mktemp -d /tmp/e2e-logs.XXXXXX)}
+mkdir -p "$logdir"
+passed=0
+failed=0
+current_pgid=""
+on_signal() {
+    [ -n "$current_pgid" ] && kill -KILL -- "-$current_pgid" 2>/dev/null
+    echo "run-e2e: interrupted"
+    exit 130
+}
+trap on_signal INT TERM
+
+for entry in "${tests[@]}"; do
+    IFS='|' read -r name cmdline limit <<<"$entry"
+    if [ $# -gt 0 ]; then
+        want=0
+        for sel in "$@"; do [[ "$name" == "$sel"* ]] && want=1; done
+        [ $want = 1 ] || continue
+    fi
+    read -r -a argv <<<"$cmdline"
+    log="$logdir/${name//[^A-Za-z0-9_]/_}.log"
+    start=$(date +%s.%N)
+    # GNU timeout makes itself a process-group leader and signals the whole group (SIGTERM,
+    # then SIGKILL 10 s later); the test kills its own children at exit too, and whatever is
+    # left in the group is killed below.
+    timeout --kill-after=10 "$limit" "$php" -n "$root/tests/e2e/${argv[0]}" "$so" "${argv[@]:1}" >"$log.out" 2>"$log" &
+    current_pgid=$!
+    wait "$current_pgid"
+    rc=$?
+    kill -KILL -- "-$current_pgid" 2>/dev/null
+    current_pgid=""
+    secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
+    verdict=$(grep -E '^(PASS|FAIL) ' "$log.out" | tail -1)
+    cat "$log.out" >>"$log"
+    rm -f "$log.out"
+    if [ $rc -eq 0 ] && [[ "$verdict" == PASS* ]]; then
+        passed=$((passed + 1))
+        printf 'PASS  %-24s %6ss  %s\n' "$name" "$secs" "${verdict#PASS }"
+    else
+        failed=$((failed + 1))
+        [ $rc -eq 124 ] || [ $rc -eq 137 ] && verdict="FAIL timed out after ${limit}s ${verdict#FAIL }"
+        [ -z "$verdict" ] && verdict="FAIL exit code $rc, no verdict line"
+        printf 'FAIL  %-24s %6ss  %s\n' "$name" "$secs" "${verdict#FAIL }"
+        sed 's/^/      | /' "$log" | tail -25
+    fi
+done
+echo "logs: $logdir"
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
