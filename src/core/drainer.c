@@ -20,7 +20,6 @@
 
 #define ST_DRAINER_STACK (512u * 1024u)
 #define ST_ELECTION_POLL_MS 200 /* failover well inside the 2 s promise */
-#define ST_IDLE_WAIT_MS 1000
 
 typedef struct st_dsn_cache {
     bool parsed;
@@ -228,7 +227,8 @@ static void lead(st_drainer *d)
         st_queue_snapshot_read(d->q, &snap);
         if (stopping && snap.length == 0)
             break;
-        int64_t wait = ST_IDLE_WAIT_MS;
+        /* Enqueues wake us at once; queue.batch_timeout bounds an idle sleep anyway. */
+        int64_t wait = d->cfg.batch_timeout_ms > 0 ? d->cfg.batch_timeout_ms : 1000;
         int64_t next_retry = st_queue_next_retry_ms(d->q);
         if (next_retry) {
             int64_t until = next_retry - st_now_wall_ms();

@@ -29,7 +29,7 @@
 /* Ranges of the numeric keys. Durations are bounded so that every later arithmetic on
  * them (backoff growth, curl's long milliseconds) stays far from overflow. */
 #define ST_MAX_DURATION_MS (24LL * 3600 * 1000)
-#define ST_MIN_QUEUE_MEMORY (64ULL * 1024)
+#define ST_MIN_QUEUE_MEMORY (256ULL * 1024) /* header + a ring that holds a few events */
 #define ST_MAX_QUEUE_MEMORY (4ULL * 1024 * 1024 * 1024)
 #define ST_QUEUE_NAME_MAX 32
 
@@ -307,7 +307,8 @@ static void load_size(bool warn, const char *label, const char *raw, uint64_t mi
 static void load_log_level(bool warn, const char *label, const char *raw, st_log_level *dst)
 {
     st_log_level v;
-    if (is_blank(raw)) {
+    if (is_blank(raw)) { /* php.ini reads Off, None, No and False as "": logging off */
+        *dst = ST_LOG_OFF;
         return;
     }
     if (st_parse_log_level(raw, &v) != 0) {
