@@ -253,6 +253,7 @@ static void lead(st_drainer *d)
 static void *drainer_main(void *arg)
 {
     st_drainer *d = arg;
+    st_queue_prefault(d->q); /* off the request path */
     for (;;) {
         if (stop_requested(d, NULL))
             break; /* a waiting thread exits at once */

@@ -472,6 +472,22 @@ bool st_queue_dsn_get(st_queue *q, int slot, char *out, size_t outlen)
     return ok;
 }
 
+void st_queue_prefault(st_queue *q)
+{
+#ifdef MADV_POPULATE_WRITE
+    if (madvise(q->hdr, q->map_size, MADV_POPULATE_WRITE) == 0)
+        return;
+#endif
+    /* Older kernels: a read of each page maps it (the pages exist: they were reserved
+     * with posix_fallocate when the queue was created). */
+    long page = sysconf(_SC_PAGESIZE);
+    volatile const uint8_t *p = (volatile const uint8_t *)q->hdr;
+    uint8_t sink = 0;
+    for (size_t off = 0; off < q->map_size; off += (size_t)page)
+        sink ^= p[off];
+    (void)sink;
+}
+
 /* ---------------------------------------------------------------- accessors */
 
 const char *st_queue_location(const st_queue *q) { return q->location; }

@@ -100,6 +100,10 @@ void st_queue_snapshot_read(st_queue *q, st_queue_snapshot *s);
 void st_queue_drainer_announce(st_queue *q, int32_t pid);
 void st_queue_drainer_heartbeat(st_queue *q);
 
+/* Map every page of the mapping into this process now, so the request path never takes
+ * a first-touch page fault. Slow (milliseconds): the background thread calls it. */
+void st_queue_prefault(st_queue *q);
+
 /* Bytes the ring uses for one record with a payload of n bytes (header + alignment). */
 size_t st_queue_record_footprint(size_t n);
 
