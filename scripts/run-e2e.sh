@@ -16,14 +16,22 @@ if [ $# -gt 0 ] && [[ "$1" == *.so ]]; then
     so=$1
     shift
 fi
+logdir=${E2E_LOG_DIR:-$(mktemp -d /tmp/e2e-logs.XXXXXX)}
+mkdir -p "$logdir"
+# The tests use a private copy: a concurrent scripts/build.sh deletes or rewrites
+# build/*/modules/*.so in place, which would break tests that start processes later (or
+# crash running ones). A module we build is copied under build.sh's own lock.
 if [ -z "$so" ]; then
-    so=$(bash "$root/scripts/build.sh" | tail -1) || { echo "run-e2e: build failed" >&2; exit 2; }
-fi
-if [ ! -f "$so" ]; then
+    built=$(bash "$root/scripts/build.sh" | tail -1) || { echo "run-e2e: build failed" >&2; exit 2; }
+    ( flock 9 && cp "$built" "$logdir/sentry_transport.so" ) 9>"$root/build/release.lock" \
+        || { echo "run-e2e: cannot copy $built" >&2; exit 2; }
+elif [ -f "$so" ]; then
+    cp "$(readlink -f "$so")" "$logdir/sentry_transport.so" || { echo "run-e2e: cannot copy $so" >&2; exit 2; }
+else
     echo "run-e2e: no such extension: $so" >&2
     exit 2
 fi
-so=$(readlink -f "$so")
+so="$logdir/sentry_transport.so"
 php=${PHP:-php}
 if ! "$php" -n -d "extension=$so" -r 'exit(class_exists("SentryTransport") ? 0 : 1);' >/dev/null 2>&1; then
     echo "run-e2e: $so does not load into $php -n" >&2
@@ -43,8 +51,6 @@ tests=(
     "drainer_sigkill|drainer_sigkill.php|240"
 )
 
-logdir=${E2E_LOG_DIR:-$(mktemp -d /tmp/e2e-logs.XXXXXX)}
-mkdir -p "$logdir"
 passed=0
 failed=0
 current_pgid=""
@@ -89,6 +95,7 @@ for entry in "${tests[@]}"; do
         sed 's/^/      | /' "$log" | tail -25
     fi
 done
+rm -f "$logdir/sentry_transport.so"
 echo "logs: $logdir"
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
