@@ -35,11 +35,16 @@ typedef struct st_envelope_parts {
 
 /* Build the queued envelope for one event JSON object (scanned and validated here).
  * `item_type` NULL: "transaction" if the event's top-level "type" is "transaction",
- * else "event". `given_id` (NULL: use the payload's "event_id") is normalized with
- * st_event_id_normalize; no id anywhere → generated. The payload's event_id is made
- * equal to the header's; missing timestamp, platform ("php"), level ("error"), sdk,
- * environment, release, server_name are filled. Returns 0, or -1 with *err
- * ("event is not a JSON object: …", "invalid UTF-8 …", "event item exceeds 1 MiB"). */
+ * else "event"; any other item_type → "unsupported event type". `given_id` (NULL or
+ * given_id_len 0: use the payload's "event_id") is normalized with st_event_id_normalize;
+ * a payload event_id that is a string is normalized from its contents, one that is
+ * another JSON value from its text; absent, null or "" → generated. The payload's
+ * event_id is made equal to the header's; missing timestamp, platform ("php"), level
+ * ("error"), sdk, environment, release, server_name are filled (defaults NULL/"": not
+ * filled; d may be NULL). The payload is the object without surrounding whitespace.
+ * Returns 0, or -1 with *err: the scanner's message ("not a JSON object", "invalid
+ * UTF-8 in string", …), "event item exceeds 1 MiB", or (defaults too long for scratch)
+ * "envelope defaults (…) too long". */
 int st_envelope_build_event(const char *json, size_t len, const char *item_type,
                             const char *given_id, size_t given_id_len,
                             const st_event_defaults *d, st_envelope_parts *out, const char **err);
@@ -58,11 +63,15 @@ typedef struct st_envelope_info {
  * object with a "type"; an item with "length" has exactly that many payload bytes
  * followed by '\n' or the end; without "length" the payload runs to the next '\n'
  * or the end; at most one event or transaction; an event/transaction item ≤ 1 MiB.
+ * A header "event_id" must be a string or null (null = absent); without one, event_id
+ * comes from the event/transaction payload's top-level "event_id" string, if any.
+ * "length": null counts as absent. Trailing whitespace-only lines are ignored.
  * Returns 0, or -1 with *err. */
 int st_envelope_inspect(const char *buf, size_t len, st_envelope_info *info, const char **err);
 
 /* Pieces of a caller's envelope in queued form: the header with its "sent_at" member
- * (and a comma next to it) removed; the rest unchanged. Returns niov written. */
+ * (and a comma next to it) removed; the rest unchanged. Returns niov written (1 or 2;
+ * scratch is not used), or -1 if max_iov is too small. */
 int st_envelope_strip_sent_at(const char *buf, size_t len, const st_envelope_info *info,
                               st_iov *iov, int max_iov, char *scratch, size_t scratch_len);
 

@@ -20,13 +20,24 @@ typedef struct st_json_object_info {
 /* Validate that buf[0..len) is exactly one JSON object, surrounded only by JSON
  * whitespace, nested at most `max_depth` deep, with valid UTF-8 and escapes.
  * For each keys[i] (matched byte-for-byte against unescaped top-level keys), values[i]
- * receives the span of its value (the last one if repeated). Returns 0, or -1 with
- * *err set to a static message such as "invalid UTF-8 in string at byte 17". */
+ * receives the span of its value (the last one if repeated; if the same string is in
+ * `keys` twice, only the first entry gets it). Returns 0, or -1 with *err (may be NULL)
+ * set to a static message naming the problem, e.g. "invalid UTF-8 in string" (no
+ * offset). values/info are unspecified after an error. max_depth outside 1..512 means
+ * 512; the top-level object is depth 1. Unpaired UTF-16 surrogates in \u escapes are
+ * rejected, as Relay's serde_json does. */
 int st_json_scan_object(const char *buf, size_t len, int max_depth, const char *const *keys,
                         size_t nkeys, st_span *values, st_json_object_info *info,
                         const char **err);
 
-/* If the span is a JSON string without escapes, point *s/*n at its contents. */
+/* As st_json_scan_object, and also key_spans[i] (NULL: not wanted) receives the span of
+ * the matched key itself, from its opening quote to its closing quote inclusive (for
+ * the same occurrence as values[i]); len 0 when absent. */
+int st_json_scan_object_keys(const char *buf, size_t len, int max_depth, const char *const *keys,
+                             size_t nkeys, st_span *values, st_span *key_spans,
+                             st_json_object_info *info, const char **err);
+
+/* If the span is a JSON string without escapes, point *s and *n at its contents. */
 bool st_json_span_plain_string(const char *buf, st_span v, const char **s, size_t *n);
 
 #endif
