@@ -145,7 +145,7 @@ static void on_done(void *user, const st_send_result *r)
 }
 
 /* Build the wire body of one record and hand it to curl. */
-static void dispatch(st_drainer *d, st_sender *s, st_taken_record *rec)
+static void dispatch(st_drainer *d, st_sender *s, st_gzip *gz, st_taken_record *rec)
 {
     st_shared_stats *stats = st_queue_stats(d->q);
     const st_dsn *dsn = dsn_for_slot(d, rec->meta.dsn_slot);
@@ -157,7 +157,7 @@ static void dispatch(st_drainer *d, st_sender *s, st_taken_record *rec)
     if (dsn && f &&
         st_envelope_stamp_sent_at(rec->payload, rec->payload_len, st_now_wall_ms(), iov, stamp) ==
             3)
-        body = d->cfg.compression ? st_gzip(iov, 3, &body_len) : st_join(iov, 3, &body_len);
+        body = gz ? st_gzip_compress(gz, iov, 3, &body_len) : st_join(iov, 3, &body_len);
     free(rec->payload);
     rec->payload = NULL;
     if (!body) {
@@ -172,7 +172,7 @@ static void dispatch(st_drainer *d, st_sender *s, st_taken_record *rec)
     }
     f->pos = rec->pos;
     f->meta = rec->meta;
-    if (st_sender_submit(s, dsn, body, body_len, d->cfg.compression, f) != 0) {
+    if (st_sender_submit(s, dsn, body, body_len, gz != NULL, f) != 0) {
         free(f);
         st_queue_retry_later(d->q, rec->pos, st_now_wall_ms() + 100);
     }
@@ -185,8 +185,12 @@ static void lead(st_drainer *d)
 {
     char err[256];
     st_sender *s = st_sender_new(&d->cfg, err, sizeof err);
-    if (!s) {
-        st_log(ST_LOG_ERROR, "drainer cannot start", "error", err, NULL);
+    st_gzip *gz = d->cfg.compression ? st_gzip_new() : NULL;
+    if (!s || (d->cfg.compression && !gz)) {
+        st_log(ST_LOG_ERROR, "drainer cannot start", "error", s ? "zlib init failed" : err, NULL);
+        st_sender_free(s);
+        st_gzip_free(gz);
+        st_queue_lease_release(d->q); /* let another process try */
         return;
     }
     atomic_store(&d->leader, true);
@@ -207,7 +211,7 @@ static void lead(st_drainer *d)
         if (room > 0) {
             taken = st_queue_take(d->q, st_now_wall_ms(), recs, room < batch ? room : batch);
             for (int i = 0; i < taken; i++)
-                dispatch(d, s, &recs[i]);
+                dispatch(d, s, gz, &recs[i]);
         }
         int64_t now_mono = st_now_mono_ms();
         if (now_mono - last_beat >= 1000) {
@@ -243,6 +247,7 @@ static void lead(st_drainer *d)
     }
     st_sender_abort_all(s, on_done, d);
     st_sender_free(s);
+    st_gzip_free(gz);
     free(recs);
     atomic_store(&d->leader, false);
     st_queue_lease_release(d->q);

@@ -9,12 +9,19 @@
 
 typedef struct st_transfer {
     CURL *easy;
-    struct curl_slist *headers;
     char *body;
     bool busy;
     bool aborting;
     st_send_result result;
 } st_transfer;
+
+/* Request headers per DSN (auth header) and encoding, built once: a few per process. */
+#define ST_HEADER_CACHE 8
+typedef struct st_header_set {
+    char auth_header[sizeof(((st_dsn *)0)->auth_header)];
+    struct curl_slist *plain;
+    struct curl_slist *gzip;
+} st_header_set;
 
 struct st_sender {
     CURLM *multi;
@@ -22,7 +29,45 @@ struct st_sender {
     int nslots;
     int inflight;
     st_config cfg;
+    st_header_set headers[ST_HEADER_CACHE];
+    int nheaders;
 };
+
+static struct curl_slist *build_headers(const char *auth_header, bool gzipped)
+{
+    struct curl_slist *h = NULL, *n;
+    const char *lines[] = {"Content-Type: application/x-sentry-envelope", auth_header,
+                           "Expect:", gzipped ? "Content-Encoding: gzip" : NULL};
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0] && lines[i]; i++) {
+        n = curl_slist_append(h, lines[i]);
+        if (!n) {
+            curl_slist_free_all(h);
+            return NULL;
+        }
+        h = n;
+    }
+    return h;
+}
+
+static struct curl_slist *headers_for(st_sender *s, const st_dsn *dsn, bool gzipped)
+{
+    st_header_set *hs = NULL;
+    for (int i = 0; i < s->nheaders; i++)
+        if (strcmp(s->headers[i].auth_header, dsn->auth_header) == 0)
+            hs = &s->headers[i];
+    if (!hs) {
+        if (s->nheaders == ST_HEADER_CACHE) /* a queue has at most 8 DSNs: cannot happen */
+            return NULL;
+        hs = &s->headers[s->nheaders];
+        memset(hs, 0, sizeof *hs);
+        st_strlcpy(hs->auth_header, dsn->auth_header, sizeof hs->auth_header);
+        s->nheaders++;
+    }
+    struct curl_slist **slot = gzipped ? &hs->gzip : &hs->plain;
+    if (!*slot)
+        *slot = build_headers(dsn->auth_header, gzipped);
+    return *slot;
+}
 
 static size_t discard_body(char *ptr, size_t size, size_t n, void *ud)
 {
@@ -118,6 +163,7 @@ st_sender *st_sender_new(const st_config *cfg, char *err, size_t errlen)
         s->slots[i].easy = curl_easy_init();
         if (!s->slots[i].easy)
             goto oom;
+        apply_static_options(s, s->slots[i].easy, &s->slots[i]);
     }
     return s;
 oom:
@@ -136,8 +182,11 @@ void st_sender_free(st_sender *s)
             curl_multi_remove_handle(s->multi, t->easy);
         if (t->easy)
             curl_easy_cleanup(t->easy);
-        curl_slist_free_all(t->headers);
         free(t->body);
+    }
+    for (int i = 0; i < s->nheaders; i++) {
+        curl_slist_free_all(s->headers[i].plain);
+        curl_slist_free_all(s->headers[i].gzip);
     }
     if (s->multi)
         curl_multi_cleanup(s->multi);
@@ -162,14 +211,7 @@ int st_sender_submit(st_sender *s, const st_dsn *dsn, char *body, size_t len, bo
         return -1;
     }
     CURL *e = t->easy;
-    curl_easy_reset(e); /* keeps the connection cache, drops the previous request's state */
-    apply_static_options(s, e, t);
-    struct curl_slist *h = NULL;
-    h = curl_slist_append(h, "Content-Type: application/x-sentry-envelope");
-    h = curl_slist_append(h, dsn->auth_header);
-    h = curl_slist_append(h, "Expect:");
-    if (gzipped)
-        h = curl_slist_append(h, "Content-Encoding: gzip");
+    struct curl_slist *h = headers_for(s, dsn, gzipped);
     if (!h) {
         free(body);
         return -1;
@@ -177,16 +219,14 @@ int st_sender_submit(st_sender *s, const st_dsn *dsn, char *body, size_t len, bo
     memset(&t->result, 0, sizeof t->result);
     t->result.ctx = ctx;
     t->result.bytes_sent = len;
-    t->headers = h;
     t->body = body;
     t->aborting = false;
+    /* Static options were set once; only what differs per request is set here. */
     curl_easy_setopt(e, CURLOPT_URL, dsn->endpoint);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     if (curl_multi_add_handle(s->multi, e) != CURLM_OK) {
-        curl_slist_free_all(h);
-        t->headers = NULL;
         free(body);
         t->body = NULL;
         return -1;
@@ -209,8 +249,6 @@ static void finish(st_sender *s, st_transfer *t, CURLcode code, st_send_done_fn 
     curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME, &r->seconds);
     r->aborted = t->aborting;
     curl_multi_remove_handle(s->multi, t->easy);
-    curl_slist_free_all(t->headers);
-    t->headers = NULL;
     free(t->body);
     t->body = NULL;
     t->busy = false;
