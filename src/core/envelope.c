@@ -181,6 +181,77 @@ static const char *nonempty(const char *s)
     return s && *s ? s : NULL;
 }
 
+#define SDK_JSON "{\"name\":\"" ST_SDK_NAME "\",\"version\":\"" ST_VERSION "\"}"
+
+/* Decimal digits of v, without snprintf: this runs for every event. */
+static void put_u64(writer *w, uint64_t v)
+{
+    char digits[20];
+    size_t n = 0;
+    do {
+        digits[sizeof digits - 1 - n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    put(w, digits + sizeof digits - n, n);
+}
+
+/* ".123": the milliseconds of a timestamp. */
+static void put_millis(writer *w, unsigned ms)
+{
+    char f[4] = {'.', (char)('0' + ms / 100), (char)('0' + ms / 10 % 10), (char)('0' + ms % 10)};
+    put(w, f, 4);
+}
+
+/* The envelope header after its event_id: `,"dsn":"…","sdk":{…}}\n`. */
+static void render_header_tail(writer *w, const char *dsn)
+{
+    if (dsn) {
+        puts_(w, ",\"dsn\":");
+        put_json_string(w, dsn);
+    }
+    puts_(w, ",\"sdk\":" SDK_JSON "}\n");
+}
+
+/* A default member rendered by st_event_defaults_prepare, unless the event has the key. */
+static void put_rendered(writer *w, bool *need_comma, const st_event_defaults *d, st_span have,
+                         st_span member)
+{
+    if (have.len || !member.len)
+        return;
+    if (*need_comma)
+        put(w, ",", 1);
+    *need_comma = true;
+    put(w, d->rendered + member.off, member.len);
+}
+
+static st_span render_member(writer *w, const char *key, const char *value)
+{
+    st_span s = {w->len, 0};
+    if (!value)
+        return s;
+    bool no_comma = false;
+    put_member(w, &no_comma, key);
+    put_json_string(w, value);
+    s.len = w->len - s.off;
+    return s;
+}
+
+int st_event_defaults_prepare(st_event_defaults *d)
+{
+    writer w = {d->rendered, sizeof d->rendered, 0, false};
+    d->prepared = false;
+    d->environment_member = render_member(&w, "environment", nonempty(d->environment));
+    d->release_member = render_member(&w, "release", nonempty(d->release));
+    d->server_name_member = render_member(&w, "server_name", nonempty(d->server_name));
+    d->header_tail.off = w.len;
+    render_header_tail(&w, nonempty(d->public_dsn));
+    d->header_tail.len = w.len - d->header_tail.off;
+    if (w.overflow)
+        return -1;
+    d->prepared = true;
+    return 0;
+}
+
 int st_envelope_build_event(const char *json, size_t len, const char *item_type,
                             const char *given_id, size_t given_id_len,
                             const st_event_defaults *d, st_envelope_parts *out, const char **err)
@@ -243,38 +314,43 @@ int st_envelope_build_event(const char *json, size_t len, const char *item_type,
         put(&w, w.buf + id_at, 34);
     }
     if (v[K_TIMESTAMP].len == 0) {
-        char ts[40];
         int64_t ms = st_now_wall_ms();
-        int n = snprintf(ts, sizeof ts, "%" PRId64 ".%03d", ms / 1000, (int)(ms % 1000));
         put_member(&w, &need_comma, "timestamp");
-        put(&w, ts, (size_t)n);
+        put_u64(&w, (uint64_t)(ms / 1000));
+        put_millis(&w, (unsigned)(ms % 1000));
     }
     if (v[K_PLATFORM].len == 0) {
         put_member(&w, &need_comma, "platform");
-        puts_(&w, "\"php\"");
+        put(&w, "\"php\"", 5);
     }
     if (v[K_LEVEL].len == 0) {
         put_member(&w, &need_comma, "level");
-        puts_(&w, "\"error\"");
+        put(&w, "\"error\"", 7);
     }
     if (v[K_SDK].len == 0) {
         put_member(&w, &need_comma, "sdk");
-        puts_(&w, "{\"name\":\"" ST_SDK_NAME "\",\"version\":\"" ST_VERSION "\"}");
+        put(&w, SDK_JSON, sizeof SDK_JSON - 1);
     }
-    const char *env = d ? nonempty(d->environment) : NULL;
-    const char *rel = d ? nonempty(d->release) : NULL;
-    const char *srv = d ? nonempty(d->server_name) : NULL;
-    if (v[K_ENVIRONMENT].len == 0 && env) {
-        put_member(&w, &need_comma, "environment");
-        put_json_string(&w, env);
-    }
-    if (v[K_RELEASE].len == 0 && rel) {
-        put_member(&w, &need_comma, "release");
-        put_json_string(&w, rel);
-    }
-    if (v[K_SERVER_NAME].len == 0 && srv) {
-        put_member(&w, &need_comma, "server_name");
-        put_json_string(&w, srv);
+    if (d && d->prepared) {
+        put_rendered(&w, &need_comma, d, v[K_ENVIRONMENT], d->environment_member);
+        put_rendered(&w, &need_comma, d, v[K_RELEASE], d->release_member);
+        put_rendered(&w, &need_comma, d, v[K_SERVER_NAME], d->server_name_member);
+    } else {
+        const char *env = d ? nonempty(d->environment) : NULL;
+        const char *rel = d ? nonempty(d->release) : NULL;
+        const char *srv = d ? nonempty(d->server_name) : NULL;
+        if (v[K_ENVIRONMENT].len == 0 && env) {
+            put_member(&w, &need_comma, "environment");
+            put_json_string(&w, env);
+        }
+        if (v[K_RELEASE].len == 0 && rel) {
+            put_member(&w, &need_comma, "release");
+            put_json_string(&w, rel);
+        }
+        if (v[K_SERVER_NAME].len == 0 && srv) {
+            put_member(&w, &need_comma, "server_name");
+            put_json_string(&w, srv);
+        }
     }
     size_t fill_len = w.len - fill_at;
 
@@ -297,18 +373,19 @@ int st_envelope_build_event(const char *json, size_t len, const char *item_type,
     puts_(&w, "{\"event_id\":\"");
     put(&w, out->event_id, 32);
     put(&w, "\"", 1);
-    const char *dsn = d ? nonempty(d->public_dsn) : NULL;
-    if (dsn) {
-        puts_(&w, ",\"dsn\":");
-        put_json_string(&w, dsn);
+    if (d && d->prepared) {
+        put(&w, d->rendered + d->header_tail.off, d->header_tail.len);
+    } else {
+        render_header_tail(&w, d ? nonempty(d->public_dsn) : NULL);
     }
-    puts_(&w, ",\"sdk\":{\"name\":\"" ST_SDK_NAME "\",\"version\":\"" ST_VERSION "\"}}\n");
-    {
-        char ih[80];
-        int n = snprintf(ih, sizeof ih, "{\"type\":\"%s\",\"length\":%zu}\n",
-                         is_transaction ? "transaction" : "event", payload_len);
-        put(&w, ih, (size_t)n);
-    }
+    static const char ih_transaction[] = "{\"type\":\"transaction\",\"length\":";
+    static const char ih_event[] = "{\"type\":\"event\",\"length\":";
+    if (is_transaction)
+        put(&w, ih_transaction, sizeof ih_transaction - 1);
+    else
+        put(&w, ih_event, sizeof ih_event - 1);
+    put_u64(&w, payload_len);
+    put(&w, "}\n", 2);
     if (w.overflow) {
         *err = "envelope defaults (dsn, environment, release, server_name) too long";
         return -1;

@@ -17,7 +17,20 @@ typedef struct st_event_defaults {
     const char *release;
     const char *server_name;
     const char *public_dsn; /* envelope header "dsn" */
+
+    /* Filled by st_event_defaults_prepare(): the same values as JSON text, rendered once
+     * per process so that building an event escapes nothing. */
+    bool prepared;
+    char rendered[3072];
+    st_span environment_member; /* `"environment":"…"`, len 0 if none */
+    st_span release_member;
+    st_span server_name_member;
+    st_span header_tail; /* `,"dsn":"…","sdk":{…}}\n`: the envelope header after event_id */
 } st_event_defaults;
+
+/* Render the JSON text of the defaults once (call again after changing them). Returns 0,
+ * or -1 if they are too long to render (then build_event renders them per call). */
+int st_event_defaults_prepare(st_event_defaults *d);
 
 #define ST_ENVELOPE_MAX_IOV 24
 

@@ -63,6 +63,7 @@ void st_process_configure(const st_config *cfg)
     S.defaults.release = S.cfg.release;
     S.defaults.server_name = S.cfg.server_name;
     S.defaults.public_dsn = S.dsn.public_dsn;
+    st_event_defaults_prepare(&S.defaults); /* if too long, events render them per call */
 }
 
 static void open_queue_locked(void)

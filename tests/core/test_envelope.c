@@ -4,6 +4,7 @@
 #include "eventid.h"
 #include "jsonscan.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 
 #define SDK_JSON "{\"name\":\"sentry.php.sentry_transport\",\"version\":\"0.1.0\"}"
@@ -29,11 +30,43 @@ static char *join(const st_iov *iov, int n, size_t *len)
     return s;
 }
 
+static bool only_hex_differs(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i] && !(isxdigit((unsigned char)a[i]) && isxdigit((unsigned char)b[i])))
+            return false;
+    return true;
+}
+
+/* Builds with the defaults rendered per call and with them prepared once; both must give
+ * the same bytes (generated ids and the timestamp aside). `parts` keeps the prepared one. */
 static int build(const char *json, const char *item_type, const char *given_id,
                  const st_event_defaults *d, const char **err)
 {
-    return st_envelope_build_event(json, strlen(json), item_type, given_id,
-                                   given_id ? strlen(given_id) : 0, d, &parts, err);
+    int rc = st_envelope_build_event(json, strlen(json), item_type, given_id,
+                                     given_id ? strlen(given_id) : 0, d, &parts, err);
+    if (!d)
+        return rc;
+    size_t plain_len = 0;
+    char *plain = rc == 0 ? join(parts.iov, parts.niov, &plain_len) : NULL;
+    st_event_defaults prepared = *d;
+    if (st_event_defaults_prepare(&prepared) != 0) {
+        free(plain);
+        return rc; /* too long to prepare: only the per-call path exists */
+    }
+    const char *err2 = NULL;
+    int rc2 = st_envelope_build_event(json, strlen(json), item_type, given_id,
+                                      given_id ? strlen(given_id) : 0, &prepared, &parts, &err2);
+    CHECK(rc2 == rc);
+    if (rc == 0 && rc2 == 0) {
+        size_t prepared_len = 0;
+        char *p = join(parts.iov, parts.niov, &prepared_len);
+        CHECK(prepared_len == plain_len);
+        CHECK(prepared_len == plain_len && only_hex_differs(plain, p, plain_len));
+        free(p);
+    }
+    free(plain);
+    return rc2;
 }
 
 /* Split an envelope built for one event into its three lines. */
@@ -97,7 +130,7 @@ static bool is_json_object(const char *s, size_t n)
 TEST(build_exact_bytes)
 {
     const char *json = "{\"message\":\"hi\",\"event_id\":\"FC6D8C0C-43FC-4630-AD85-0EE518F1B9D0\"}";
-    st_event_defaults d = {"prod", "1.0 \"q\"", "", DSN};
+    st_event_defaults d = {.environment = "prod", .release = "1.0 \"q\"", .server_name = "", .public_dsn = DSN};
     const char *err = NULL;
     CHECK(build(json, NULL, NULL, &d, &err) == 0);
     built b;
@@ -130,7 +163,7 @@ TEST(build_keeps_existing_fields)
                        "\"platform\":\"other\",\"level\":\"warning\",\"sdk\":{\"name\":\"x\"},"
                        "\"environment\":\"staging\",\"release\":\"r1\",\"server_name\":\"h\","
                        "\"extra\":{\"timestamp\":1,\"level\":2}}";
-    st_event_defaults d = {"prod", "r2", "web-01", NULL};
+    st_event_defaults d = {.environment = "prod", .release = "r2", .server_name = "web-01", .public_dsn = NULL};
     const char *err = NULL;
     CHECK(build(json, NULL, NULL, &d, &err) == 0);
     built b;
@@ -200,7 +233,7 @@ TEST(build_empty_object_and_whitespace)
 {
     const char *err = NULL;
     built b;
-    st_event_defaults d = {"e", "r", "s", ""};
+    st_event_defaults d = {.environment = "e", .release = "r", .server_name = "s", .public_dsn = ""};
     CHECK(build(" \n{ }\n ", NULL, NULL, &d, &err) == 0);
     split(&b);
     CHECK(b.payload[0] == '{' && b.payload[1] == ' ' && b.payload[2] == '"'); /* no comma */
@@ -233,7 +266,7 @@ TEST(build_defaults_are_escaped)
 {
     const char *err = NULL;
     built b;
-    st_event_defaults d = {"a\x01" "b\n", "caf\xC3\xA9 \xFF!", "back\\slash\t", "https://k@h/1\""};
+    st_event_defaults d = {.environment = "a\x01" "b\n", .release = "caf\xC3\xA9 \xFF!", .server_name = "back\\slash\t", .public_dsn = "https://k@h/1\""};
     CHECK(build("{}", NULL, NULL, &d, &err) == 0);
     split(&b);
     CHECK(strstr(b.payload, "\"environment\":\"a\\u0001b\\n\"") != NULL);
@@ -248,7 +281,7 @@ TEST(build_defaults_are_escaped)
     char *huge = malloc(1201);
     memset(huge, '\x01', 1200);
     huge[1200] = '\0';
-    st_event_defaults big = {huge, huge, huge, NULL};
+    st_event_defaults big = {.environment = huge, .release = huge, .server_name = huge, .public_dsn = NULL};
     err = NULL;
     CHECK(build("{}", NULL, NULL, &big, &err) == -1);
     CHECK(err && strstr(err, "too long"));
@@ -325,7 +358,7 @@ TEST(build_size_limit)
     free(s);
     /* under the limit before filling, over it after */
     s = sized_event(ST_MAX_EVENT_ITEM_BYTES - 10);
-    st_event_defaults d = {"production-environment", NULL, NULL, NULL};
+    st_event_defaults d = {.environment = "production-environment", .release = NULL, .server_name = NULL, .public_dsn = NULL};
     err = NULL;
     CHECK(st_envelope_build_event(s, ST_MAX_EVENT_ITEM_BYTES - 10, NULL, NULL, 0, &d, &parts, &err) == -1);
     CHECK(err && strcmp(err, "event item exceeds 1 MiB") == 0);
@@ -335,7 +368,7 @@ TEST(build_size_limit)
 TEST(built_envelope_inspects_clean)
 {
     const char *err = NULL;
-    st_event_defaults d = {"prod", "1.0", "web", DSN};
+    st_event_defaults d = {.environment = "prod", .release = "1.0", .server_name = "web", .public_dsn = DSN};
     CHECK(build("{\"message\":\"x\\ny\",\"tags\":{\"a\":\"b\"}}", NULL, NULL, &d, &err) == 0);
     size_t n;
     char *env = join(parts.iov, parts.niov, &n);
