@@ -1,0 +1,85 @@
+/* libFuzzer harness for the event policy (src/core/policy.c).
+ *
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I src/core \
+ *     tests/fuzz/fuzz_policy.c src/core/policy.c src/core/jsonscan.c src/core/common.c \
+ *     -o /tmp/fzp && /tmp/fzp -max_total_time=60 tests/fuzz/corpus/policy
+ *
+ * Input: the first byte picks one of a few policies, the rest is the event. Only what
+ * st_json_scan_object accepts goes to st_policy_apply (as on the request path). Checks:
+ * the verdict is KEEP or IGNORED (never ERROR on valid input); a rewrite is valid JSON,
+ * not identical to the input, and applying the policy to it again changes nothing and
+ * gives the same verdict (edits are complete and idempotent); the verdict does not
+ * depend on the rewrite (ignore rules see the same data). */
+#include "jsonscan.h"
+#include "policy.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static st_policy pols[4];
+
+static void init_once(void)
+{
+    static int done;
+    if (done)
+        return;
+    done = 1;
+    int rc = 0;
+    /* defaults, PII off, typical ignores */
+    rc |= st_policy_init(&pols[0], NULL, "App\\Ex,context canceled,a\\b", false, 1, 1, NULL, 0);
+    /* defaults, PII on */
+    rc |= st_policy_init(&pols[1], NULL, NULL, true, 1, 1, NULL, 0);
+    /* short fields: many matches */
+    rc |= st_policy_init(&pols[2], "a,e,x,\xc3\xa9", "e", false, 1, 1, NULL, 0);
+    /* no scrubbing, PII off */
+    rc |= st_policy_init(&pols[3], "", "\\T", false, 1, 1, NULL, 0);
+    if (rc)
+        abort();
+}
+
+static int valid(const char *s, size_t n)
+{
+    return st_json_scan_object(s, n, 0, NULL, 0, NULL, NULL, NULL) == 0;
+}
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+    init_once();
+    if (size < 1)
+        return 0;
+    const st_policy *p = &pols[data[0] & 3];
+    const char *json = (const char *)data + 1;
+    size_t len = size - 1;
+    if (!valid(json, len))
+        return 0;
+
+    char *out = NULL;
+    size_t out_len = 0;
+    st_policy_verdict v = st_policy_apply(p, json, len, &out, &out_len);
+    if (v != ST_POLICY_KEEP && v != ST_POLICY_IGNORED)
+        abort();
+    if (v == ST_POLICY_IGNORED && out)
+        abort();
+    if (!out)
+        return 0;
+    if (!valid(out, out_len)) {
+        fprintf(stderr, "invalid output: %.*s\n", (int)out_len, out);
+        abort();
+    }
+    if (out_len == len && memcmp(out, json, len) == 0)
+        abort(); /* a rewrite that changes nothing should not have been allocated */
+
+    char *again = NULL;
+    size_t again_len = 0;
+    st_policy_verdict v2 = st_policy_apply(p, out, out_len, &again, &again_len);
+    if (v2 != v || again) {
+        fprintf(stderr, "not idempotent:\n in: %.*s\nout: %.*s\n", (int)len, json, (int)out_len,
+                out);
+        if (again)
+            fprintf(stderr, "2nd: %.*s\n", (int)again_len, again);
+        abort();
+    }
+    free(out);
+    return 0;
+}
