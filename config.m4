@@ -57,13 +57,9 @@ if test "$PHP_SENTRY_TRANSPORT" != "no"; then
   PHP_SUBST([SENTRY_TRANSPORT_SHARED_LIBADD])
 
   dnl --- sources -------------------------------------------------------------
-  PHP_NEW_EXTENSION([sentry_transport],
-    [src/php/sentry_transport.c src/php/ini.c src/php/info.c src/php/process.c \
-     src/php/results.c \
-     src/core/common.c src/core/config.c src/core/dsn.c src/core/category.c \
-     src/core/eventid.c src/core/jsonscan.c src/core/envelope.c src/core/log.c \
-     src/core/queue.c src/core/queue_map.c src/core/drainer.c src/core/sender.c \
-     src/core/gzip.c src/core/retry.c],
+  dnl Every C file of src/php and src/core: one concern per file, and none to forget here.
+  sentry_transport_sources=`cd "$ext_srcdir" && echo src/php/*.c src/core/*.c`
+  PHP_NEW_EXTENSION([sentry_transport], [$sentry_transport_sources],
     [$ext_shared], [],
     [-DZEND_ENABLE_STATIC_TSRMLS_CACHE=1 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter])
 

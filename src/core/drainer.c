@@ -5,6 +5,7 @@
 #include "eventid.h"
 #include "gzip.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "retry.h"
 #include "sender.h"
 
@@ -102,6 +103,10 @@ static void on_done(void *user, const st_send_result *r)
     else if (st >= 500)
         atomic_fetch_add(&stats->responses_5xx, 1);
 
+    int64_t now = st_now_wall_ms();
+    if (st != 0) /* limits ride on every response, 200 included */
+        st_ratelimit_apply_response(st_queue_ratelimits(d->q), f->meta.dsn_slot, st,
+                                    r->rate_limits, r->retry_after, now);
     char status[16];
     snprintf(status, sizeof status, "%ld", st);
     switch (st_retry_classify(st)) {
@@ -122,7 +127,11 @@ static void on_done(void *user, const st_send_result *r)
         int attempts = f->meta.attempts + 1; /* including this one */
         if (attempts < d->cfg.max_attempts) {
             int64_t delay = st_retry_delay_ms(&d->cfg, attempts, unit_random(d));
-            st_queue_retry_later(d->q, f->pos, st_now_wall_ms() + delay);
+            int64_t asked = 0; /* a 503's Retry-After is honoured when longer */
+            if (st == 503 && st_ratelimit_parse_retry_after(r->retry_after, now, &asked) == 0 &&
+                asked - now > delay)
+                delay = asked - now;
+            st_queue_retry_later(d->q, f->pos, now + delay);
             atomic_fetch_add(&stats->total_retries, 1);
             st_log(ST_LOG_WARNING, "send failed, will retry", "event_id", f->meta.event_id,
                    "status", status, "error", r->error, NULL);
@@ -148,6 +157,15 @@ static void on_done(void *user, const st_send_result *r)
 static void dispatch(st_drainer *d, st_sender *s, st_gzip *gz, st_taken_record *rec)
 {
     st_shared_stats *stats = st_queue_stats(d->q);
+    /* A limit learned after this record was queued: drop it rather than send it. */
+    if (st_ratelimit_envelope_blocked(st_queue_ratelimits(d->q), rec->meta.dsn_slot,
+                                      rec->meta.category_mask, st_now_wall_ms())) {
+        st_queue_complete(d->q, rec->pos);
+        atomic_fetch_add(&stats->events_rate_limit, 1);
+        free(rec->payload);
+        rec->payload = NULL;
+        return;
+    }
     const st_dsn *dsn = dsn_for_slot(d, rec->meta.dsn_slot);
     st_iov iov[3];
     char stamp[64];

@@ -493,6 +493,7 @@ void st_queue_prefault(st_queue *q)
 const char *st_queue_location(const st_queue *q) { return q->location; }
 st_queue_header *st_queue_shared(st_queue *q) { return q->hdr; }
 st_shared_stats *st_queue_stats(st_queue *q) { return &q->hdr->stats; }
+st_ratelimit_table *st_queue_ratelimits(st_queue *q) { return &q->hdr->ratelimits; }
 
 /* Mapping, creation and attach live in queue_map.c. */
 int st_queue_map_open(const st_queue_options *opts, st_queue_header **hdr, size_t *map_size,

@@ -48,6 +48,7 @@ void st_queue_close(st_queue *q);
 const char *st_queue_location(const st_queue *q);
 st_queue_header *st_queue_shared(st_queue *q);
 st_shared_stats *st_queue_stats(st_queue *q);
+struct st_ratelimit_table *st_queue_ratelimits(st_queue *q);
 
 /* Append a record made of pieces. ST_OK, ST_QUEUE_FULL (count or bytes), or
  * ST_TOO_LARGE (bigger than the whole ring). Never blocks beyond the memcpy. */

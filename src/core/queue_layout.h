@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include "queue.h"
 #include "stats.h"
+#include "ratelimit.h"
 
 #define ST_QUEUE_MAGIC 0x5354515545554531ull /* "STQUEUE1" */
 #define ST_RECORD_ALIGN 8u
@@ -64,10 +65,10 @@ struct st_queue_header {
     _Atomic uint32_t drainer_sleeping;
 
     st_shared_stats stats;
+    st_ratelimit_table ratelimits; /* per DSN slot: what any process learned holds for all */
 
-    /* Room for delivery policy (rate limits per DSN, upstream health) without a new
-     * layout version. */
-    uint8_t reserved[8192];
+    /* Room to grow without a new layout version. */
+    uint8_t reserved[4096];
 };
 
 int st_queue_init_header(st_queue_header *h, uint64_t total, uint32_t max_records);

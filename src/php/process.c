@@ -5,8 +5,10 @@
 #include "ext/standard/info.h"
 
 #include "../core/drainer.h"
+#include "../core/category.h"
 #include "../core/dsn.h"
 #include "../core/log.h"
+#include "../core/ratelimit.h"
 
 #include <pthread.h>
 #include <time.h>
@@ -159,6 +161,18 @@ void st_process_push(st_record_meta *meta, const st_iov *iov, int niov, zval *rv
 {
     meta->dsn_slot = (uint16_t)S.dsn_slot;
     meta->enqueued_ms = st_now_wall_ms();
+    /* A limit any process learned holds here too: answer at once, queue nothing. */
+    st_ratelimit_table *limits = st_queue_ratelimits(S.q);
+    if (st_ratelimit_envelope_blocked(limits, S.dsn_slot, meta->category_mask, meta->enqueued_ms)) {
+        char until[32], msg[64];
+        st_format_rfc3339(st_ratelimit_until(limits, S.dsn_slot, meta->category_mask,
+                                             meta->enqueued_ms),
+                          until);
+        snprintf(msg, sizeof msg, "rate limited until %s", until);
+        atomic_fetch_add(&st_queue_stats(S.q)->events_rate_limit, 1);
+        st_result_fail(rv, meta->event_id, msg, true);
+        return;
+    }
     switch (st_queue_push(S.q, meta, iov, niov)) {
     case ST_OK:
         st_result_ok(rv, meta->event_id);
@@ -233,7 +247,18 @@ void st_process_status(zval *rv)
     st_add_time(&drainer, "heartbeat_at", snap.drainer_pid ? snap.drainer_heartbeat_ms : 0);
     add_assoc_zval(rv, "drainer", &drainer);
 
-    array_init(&limits); /* filled by the delivery policy once rate limits are kept */
+    array_init(&limits); /* {category: RFC 3339 UTC until}, for this process's DSN */
+    if (S.q) {
+        st_category cats[ST_CAT_COUNT];
+        int64_t until[ST_CAT_COUNT];
+        int n = st_ratelimit_snapshot(st_queue_ratelimits(S.q), S.dsn_slot, st_now_wall_ms(),
+                                      cats, until, ST_CAT_COUNT);
+        for (int i = 0; i < n; i++) {
+            char buf[32];
+            st_format_rfc3339(until[i], buf);
+            add_assoc_string(&limits, st_category_name(cats[i]), buf);
+        }
+    }
     add_assoc_zval(rv, "rate_limits", &limits);
 }
 
@@ -297,3 +322,35 @@ void st_process_info_live(void)
     }
     php_info_print_table_end();
 }
+
+/* ---------------------------------------------------------------- dead letters (issue #3)
+ * Added with src/php/deadletter_api.c: replayDeadLetters() queues a stored envelope again,
+ * exactly as sendEnvelope() would. */
+
+bool st_process_requeue_envelope(const char *envelope, size_t len, const char *event_id)
+{
+    if (st_process_unavailable_reason())
+        return false;
+    st_envelope_info info;
+    const char *err = NULL;
+    if (st_envelope_inspect(envelope, len, &info, &err) != 0)
+        return false;
+    st_iov iov[8];
+    char scratch[8];
+    int niov = st_envelope_strip_sent_at(envelope, len, &info, iov, 8, scratch, sizeof scratch);
+    if (niov < 0)
+        return false;
+    st_record_meta meta;
+    memset(&meta, 0, sizeof meta);
+    memcpy(meta.event_id, info.event_id, sizeof meta.event_id);
+    if (!meta.event_id[0] && event_id && strlen(event_id) == 32)
+        memcpy(meta.event_id, event_id, 33);
+    meta.category_mask = info.category_mask;
+    zval result;
+    st_process_push(&meta, iov, niov, &result);
+    zval *ok = zend_hash_str_find(Z_ARRVAL(result), "success", sizeof("success") - 1);
+    bool queued = ok && Z_TYPE_P(ok) == IS_TRUE;
+    zval_ptr_dtor(&result);
+    return queued;
+}
+/* ---------------------------------------------------------------- end dead letters */
