@@ -32,6 +32,10 @@
 #define ST_MIN_QUEUE_MEMORY (256ULL * 1024) /* header + a ring that holds a few events */
 #define ST_MAX_QUEUE_MEMORY (4ULL * 1024 * 1024 * 1024)
 #define ST_QUEUE_NAME_MAX 32
+/* Bounds of the dead-letter directory (issue #3). */
+#define ST_MAX_DEAD_LETTER_FILES 1000000
+#define ST_MIN_DEAD_LETTER_BYTES (1ULL * 1024)
+#define ST_MAX_DEAD_LETTER_BYTES (1ULL * 1024 * 1024 * 1024 * 1024)
 
 /* ---------------------------------------------------------------------------------------
  * Registration
@@ -66,6 +70,9 @@ PHP_INI_BEGIN()
     ST_INI_ENTRY("retry.max_backoff", ini_retry_max_backoff, "300s")
     ST_INI_ENTRY("retry.dead_letter_queue", ini_retry_dead_letter_queue, "1")
     ST_INI_ENTRY("retry.dead_letter_path", ini_retry_dead_letter_path, "")
+    /* dead-letter bounds (issue #3) */
+    ST_INI_ENTRY("retry.dead_letter_max_files", ini_retry_dead_letter_max_files, "1000")
+    ST_INI_ENTRY("retry.dead_letter_max_bytes", ini_retry_dead_letter_max_bytes, "100M")
 
     ST_INI_ENTRY("queue.buffer_size", ini_queue_buffer_size, "1000")
     ST_INI_ENTRY("queue.workers", ini_queue_workers, "4")
@@ -568,6 +575,15 @@ void st_php_config_load(st_config *out, bool warn)
               &out->dead_letter_queue);
     load_text(warn, KEY("retry.dead_letter_path"), STG(ini_retry_dead_letter_path), &k_path,
               out->dead_letter_path, sizeof(out->dead_letter_path));
+    /* dead-letter bounds (issue #3): the oldest dead letters are pruned beyond them */
+    {
+        int max_files = (int)out->dead_letter_max_files;
+        load_int(warn, KEY("retry.dead_letter_max_files"), STG(ini_retry_dead_letter_max_files),
+                 1, ST_MAX_DEAD_LETTER_FILES, &max_files);
+        out->dead_letter_max_files = (uint32_t)max_files;
+        load_size(warn, KEY("retry.dead_letter_max_bytes"), STG(ini_retry_dead_letter_max_bytes),
+                  ST_MIN_DEAD_LETTER_BYTES, ST_MAX_DEAD_LETTER_BYTES, &out->dead_letter_max_bytes);
+    }
 
     /* queue.* */
     load_int(warn, KEY("queue.buffer_size"), STG(ini_queue_buffer_size), 1, 10000000,
