@@ -43,6 +43,8 @@ ZEND_BEGIN_MODULE_GLOBALS(sentry_transport)
     char *ini_retry_max_backoff;
     char *ini_retry_dead_letter_queue;
     char *ini_retry_dead_letter_path;
+    char *ini_retry_dead_letter_max_files;
+    char *ini_retry_dead_letter_max_bytes;
 
     char *ini_queue_buffer_size;
     char *ini_queue_workers;

@@ -28,6 +28,8 @@ void st_config_defaults(st_config *c)
     c->backoff_multiplier = 2.0;
     c->max_backoff_ms = 300 * 1000;
     c->dead_letter_queue = true;
+    c->dead_letter_max_files = 1000;
+    c->dead_letter_max_bytes = 100u * 1024u * 1024u;
 
     c->buffer_size = 1000;
     c->workers = 4;

@@ -37,6 +37,8 @@ typedef struct st_config {
     int64_t max_backoff_ms;
     bool dead_letter_queue;
     char dead_letter_path[1024];
+    uint32_t dead_letter_max_files; /* dead letters kept; the oldest are pruned beyond */
+    uint64_t dead_letter_max_bytes; /* bytes of dead letters kept; likewise */
 
     /* queue.* */
     int buffer_size; /* max records queued */
