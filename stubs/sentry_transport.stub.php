@@ -85,4 +85,46 @@ final class SentryTransport
      * @return bool true when nothing was left waiting in time, false on timeout
      */
     public static function flush(float $timeout = 2.0): bool {}
+
+    /**
+     * Lists the dead letters: envelopes that ended in a permanent failure (attempts
+     * exhausted, 413, another 4xx than 429, 500/501) while sentry_transport.retry.dead_letter_queue
+     * was on, kept as files in sentry_transport.retry.dead_letter_path. Oldest first.
+     *
+     * Each entry: 'id' (pass it to replayDeadLetters()/purgeDeadLetters()), 'event_id'
+     * (32 lowercase hex, '' if unknown), 'reason' (e.g. "send_error", "too_large",
+     * "network_error", "server_error"), 'attempts', 'failed_at' (RFC 3339 UTC), 'size' (bytes).
+     *
+     * @param int $limit the most entries to return (at least 1)
+     * @return array a list of dead letters, oldest first
+     * @phpstan-return list<array{id: string, event_id: string, reason: string, attempts: int, failed_at: string, size: int}>
+     * @psalm-return list<array{id: string, event_id: string, reason: string, attempts: int, failed_at: string, size: int}>
+     * @throws \ValueError if $limit is less than 1
+     * @throws \RuntimeException if the dead-letter directory is unsafe (a symbolic link, owned by
+     *         another user, open to group/others) or cannot be read
+     */
+    public static function getDeadLetters(int $limit = 100): array {}
+
+    /**
+     * Puts dead letters back into the queue for another round of attempts; each one that
+     * was queued is removed from the dead-letter directory, the others stay (e.g. when the
+     * queue is full). Unknown ids are ignored.
+     *
+     * @param array|null $ids ids from getDeadLetters(); null replays every dead letter
+     * @return int how many dead letters were queued again
+     * @throws \TypeError if $ids holds something else than strings
+     * @throws \RuntimeException if the transport is unavailable (no DSN, disabled, no queue)
+     *         or the dead-letter directory is unsafe or cannot be read
+     */
+    public static function replayDeadLetters(?array $ids = null): int {}
+
+    /**
+     * Deletes dead letters. Unknown ids are ignored.
+     *
+     * @param array|null $ids ids from getDeadLetters(); null deletes every dead letter
+     * @return int how many dead letters were deleted
+     * @throws \TypeError if $ids holds something else than strings
+     * @throws \RuntimeException if the dead-letter directory is unsafe or cannot be read
+     */
+    public static function purgeDeadLetters(?array $ids = null): int {}
 }

@@ -323,7 +323,7 @@ int st_envelope_build_event(const char *json, size_t len, const char *item_type,
         put_member(&w, &need_comma, "platform");
         put(&w, "\"php\"", 5);
     }
-    if (v[K_LEVEL].len == 0) {
+    if (v[K_LEVEL].len == 0 && !is_transaction) { /* a level belongs to errors only */
         put_member(&w, &need_comma, "level");
         put(&w, "\"error\"", 7);
     }
@@ -441,15 +441,23 @@ int st_envelope_inspect(const char *buf, size_t len, st_envelope_info *info, con
     const char *nl = memchr(buf, '\n', len);
     size_t hlen = nl ? (size_t)(nl - buf) : len;
     info->header_len = hlen;
-    if (st_json_scan_object_keys(buf, hlen, ST_MAX_JSON_DEPTH, hkeys, 2, hv, hk, NULL, &e) != 0) {
+    st_json_object_info hinfo;
+    if (st_json_scan_object_keys(buf, hlen, ST_MAX_JSON_DEPTH, hkeys, 2, hv, hk, &hinfo, &e) != 0) {
         *err = "envelope header is not a valid JSON object";
         return -1;
     }
+    info->header_open = hinfo.open_brace;
+    info->header_empty = hinfo.empty;
+    info->header_event_id = hv[0];
     if (hv[0].len) {
         /* Relay reads the header id as an optional UUID: null means absent */
         if (buf[hv[0].off] == '"') {
-            if (hv[0].len > 2)
-                st_event_id_normalize(buf + hv[0].off + 1, hv[0].len - 2, info->event_id);
+            /* It goes out as the header: Relay and the SDK parsers take only a UUID. */
+            if (hv[0].len > 2 &&
+                !st_event_id_normalize(buf + hv[0].off + 1, hv[0].len - 2, info->event_id)) {
+                *err = "envelope header event_id is not a UUID (32 hex digits)";
+                return -1;
+            }
         } else if (!span_is(buf, hv[0], "null")) {
             *err = "envelope header event_id is not a string";
             return -1;
@@ -534,7 +542,10 @@ int st_envelope_inspect(const char *buf, size_t len, st_envelope_info *info, con
                     pv.len > 2 && buf[pstart + pv.off] == '"') {
                     s = buf + pstart + pv.off + 1;
                     n = pv.len - 2;
-                    st_event_id_normalize(s, n, info->event_id);
+                    if (!st_event_id_normalize(s, n, info->event_id)) {
+                        *err = "envelope event item event_id is not a UUID (32 hex digits)";
+                        return -1;
+                    }
                 }
             }
         }
@@ -604,4 +615,66 @@ int st_envelope_stamp_sent_at(const char *env, size_t len, int64_t wall_ms, st_i
     iov[2].base = env + brace;
     iov[2].len = len - brace;
     return 3;
+}
+
+int st_envelope_queued_form(const char *buf, size_t len, st_envelope_info *info, st_iov *iov,
+                            int max_iov, char *scratch, size_t scratch_len)
+{
+    if (max_iov < 5 || scratch_len < 64)
+        return -1;
+    if (!info->event_id[0] && info->events > 0)
+        st_event_id_generate(info->event_id);
+    /* One edit for the id: replace the header's value, or insert a member after '{'. */
+    size_t id_at = 0, id_end = 0, n = 0;
+    bool id_edit = false;
+    if (info->event_id[0]) {
+        st_span v = info->header_event_id;
+        bool same = v.len == 34 && buf[v.off] == '"' && memcmp(buf + v.off + 1, info->event_id, 32) == 0;
+        if (v.len && !same) {
+            id_at = v.off;
+            id_end = v.off + v.len;
+            n = (size_t)snprintf(scratch, scratch_len, "\"%s\"", info->event_id);
+            id_edit = true;
+        } else if (!v.len) {
+            id_at = id_end = info->header_open + 1;
+            id_edit = true;
+        }
+    }
+    /* The sent_at removal, as st_envelope_strip_sent_at computes it. */
+    st_iov strip[2];
+    int ns = st_envelope_strip_sent_at(buf, len, info, strip, 2, NULL, 0);
+    size_t cut_at = len, cut_end = len;
+    if (ns == 2) {
+        cut_at = strip[0].len;
+        cut_end = (size_t)((const char *)strip[1].base - buf);
+    }
+    if (id_edit && id_at == id_end) { /* an inserted member needs a comma if others remain */
+        bool others = false;
+        for (size_t i = info->header_open + 1; i < info->header_len && !others; i++) {
+            if (i >= cut_at && i < cut_end)
+                continue;
+            others = !is_ws(buf[i]) && buf[i] != '}';
+        }
+        n = (size_t)snprintf(scratch, scratch_len, "\"event_id\":\"%s\"%s", info->event_id,
+                             others ? "," : "");
+    }
+    int k = 0;
+    size_t pos = 0;
+    /* The two edits never overlap: the id value/insertion point is outside sent_at's member. */
+    if (id_edit && id_at <= cut_at) {
+        iov[k++] = (st_iov){buf + pos, id_at - pos};
+        iov[k++] = (st_iov){scratch, n};
+        pos = id_end;
+    }
+    if (ns == 2) {
+        iov[k++] = (st_iov){buf + pos, cut_at - pos};
+        pos = cut_end;
+    }
+    if (id_edit && id_at > cut_at) {
+        iov[k++] = (st_iov){buf + pos, id_at - pos};
+        iov[k++] = (st_iov){scratch, n};
+        pos = id_end;
+    }
+    iov[k++] = (st_iov){buf + pos, len - pos};
+    return k;
 }

@@ -70,6 +70,9 @@ typedef struct st_envelope_info {
     int events;             /* event + transaction items (at most 1 allowed) */
     st_span sent_at;        /* header's "sent_at" member span incl. key, to strip; len 0 if absent */
     size_t header_len;      /* bytes of the header line, without its '\n' */
+    st_span header_event_id; /* the header's event_id VALUE span; len 0 if absent */
+    size_t header_open;      /* offset of the header's '{' */
+    bool header_empty;       /* the header object has no members */
 } st_envelope_info;
 
 /* Validate an envelope: header line is a JSON object; every item header is a JSON
@@ -87,6 +90,16 @@ int st_envelope_inspect(const char *buf, size_t len, st_envelope_info *info, con
  * scratch is not used), or -1 if max_iov is too small. */
 int st_envelope_strip_sent_at(const char *buf, size_t len, const st_envelope_info *info,
                               st_iov *iov, int max_iov, char *scratch, size_t scratch_len);
+
+/* The queued form of a caller's envelope, as pieces: sent_at removed (it is stamped when
+ * sent); the header's event_id made the normalized id of info->event_id (its value
+ * replaced, or the member inserted when only the event item carried one); an event or
+ * transaction without any id gets a generated one (written to info->event_id). Relay and
+ * Sentry's SDK parsers refuse a header id that is not 32 hex digits, so the bytes must
+ * carry what sendEnvelope reports. scratch holds the generated bits (≥ 64 bytes).
+ * Returns the number of pieces (≤ 5), or -1. */
+int st_envelope_queued_form(const char *buf, size_t len, st_envelope_info *info, st_iov *iov,
+                            int max_iov, char *scratch, size_t scratch_len);
 
 /* The bytes to send for a queued envelope, with sent_at stamped: writes 3 pieces
  * (header up to its closing '}', `,"sent_at":"…"` in `stamp`, the rest).

@@ -190,6 +190,8 @@ void st_process_push(st_record_meta *meta, const st_iov *iov, int niov, zval *rv
 
 bool st_process_flush(int64_t timeout_ms)
 {
+    if (S.off_reason[0])
+        return true; /* off: this process queued nothing, so nothing of it is waiting */
     if (!S.q)
         return false;
     int64_t deadline = st_now_mono_ms() + timeout_ms;
@@ -327,27 +329,37 @@ void st_process_info_live(void)
  * Added with src/php/deadletter_api.c: replayDeadLetters() queues a stored envelope again,
  * exactly as sendEnvelope() would. */
 
-bool st_process_requeue_envelope(const char *envelope, size_t len, const char *event_id)
+void st_process_push_envelope(const char *envelope, size_t len, zval *rv)
 {
-    if (st_process_unavailable_reason())
-        return false;
+    const char *why = st_process_unavailable_reason();
+    if (why) {
+        st_result_fail(rv, "", why, false);
+        return;
+    }
     st_envelope_info info;
     const char *err = NULL;
-    if (st_envelope_inspect(envelope, len, &info, &err) != 0)
-        return false;
+    if (st_envelope_inspect(envelope, len, &info, &err) != 0) {
+        st_result_fail(rv, "", err, false);
+        return;
+    }
     st_iov iov[8];
-    char scratch[8];
-    int niov = st_envelope_strip_sent_at(envelope, len, &info, iov, 8, scratch, sizeof scratch);
-    if (niov < 0)
-        return false;
+    char scratch[64];
+    int niov = st_envelope_queued_form(envelope, len, &info, iov, 8, scratch, sizeof scratch);
+    if (niov < 0) {
+        st_result_fail(rv, info.event_id, "envelope could not be prepared", false);
+        return;
+    }
     st_record_meta meta;
     memset(&meta, 0, sizeof meta);
     memcpy(meta.event_id, info.event_id, sizeof meta.event_id);
-    if (!meta.event_id[0] && event_id && strlen(event_id) == 32)
-        memcpy(meta.event_id, event_id, 33);
     meta.category_mask = info.category_mask;
+    st_process_push(&meta, iov, niov, rv);
+}
+
+bool st_process_requeue_envelope(const char *envelope, size_t len)
+{
     zval result;
-    st_process_push(&meta, iov, niov, &result);
+    st_process_push_envelope(envelope, len, &result);
     zval *ok = zend_hash_str_find(Z_ARRVAL(result), "success", sizeof("success") - 1);
     bool queued = ok && Z_TYPE_P(ok) == IS_TRUE;
     zval_ptr_dtor(&result);

@@ -27,6 +27,12 @@ void st_process_push(st_record_meta *meta, const st_iov *iov, int niov, zval *rv
 /* Wait until the host's queue is empty or timeout_ms passes. */
 bool st_process_flush(int64_t timeout_ms);
 
+/* sendEnvelope(): inspect, put in queued form (sent_at stripped, event_id normalized),
+ * push; writes the sendEvent-shaped result into rv. */
+void st_process_push_envelope(const char *envelope, size_t len, zval *rv);
+/* replayDeadLetters(): the same, true if it was queued. */
+bool st_process_requeue_envelope(const char *envelope, size_t len);
+
 void st_process_status(zval *rv);
 void st_process_metrics(zval *rv);
 void st_process_info_live(void);

@@ -152,11 +152,17 @@ ZEND_METHOD(SentryTransport, sendBatch)
     st_process_ensure_running();
     array_init_size(return_value, zend_hash_num_elements(events));
     zval *event;
-    ZEND_HASH_FOREACH_VAL(events, event) {
+    zend_ulong index;
+    zend_string *key;
+    /* One result per input, in the same order and under the same key. */
+    ZEND_HASH_FOREACH_KEY_VAL(events, index, key, event) {
         zval result;
         ZVAL_DEREF(event);
         send_one(event, &result);
-        zend_hash_next_index_insert_new(Z_ARRVAL_P(return_value), &result);
+        if (key)
+            zend_hash_add_new(Z_ARRVAL_P(return_value), key, &result);
+        else
+            zend_hash_index_add_new(Z_ARRVAL_P(return_value), index, &result);
     } ZEND_HASH_FOREACH_END();
 }
 
@@ -167,26 +173,7 @@ ZEND_METHOD(SentryTransport, sendEnvelope)
         Z_PARAM_STR(envelope)
     ZEND_PARSE_PARAMETERS_END();
     st_process_ensure_running();
-    const char *why = st_process_unavailable_reason();
-    if (why) {
-        st_result_fail(return_value, "", why, false);
-        return;
-    }
-    st_envelope_info info;
-    const char *err = NULL;
-    if (st_envelope_inspect(ZSTR_VAL(envelope), ZSTR_LEN(envelope), &info, &err) != 0) {
-        st_result_fail(return_value, "", err, false);
-        return;
-    }
-    st_iov iov[8];
-    char scratch[8];
-    int niov = st_envelope_strip_sent_at(ZSTR_VAL(envelope), ZSTR_LEN(envelope), &info, iov, 8,
-                                         scratch, sizeof scratch);
-    st_record_meta meta;
-    memset(&meta, 0, sizeof meta);
-    memcpy(meta.event_id, info.event_id, sizeof meta.event_id);
-    meta.category_mask = info.category_mask;
-    st_process_push(&meta, iov, niov, return_value);
+    st_process_push_envelope(ZSTR_VAL(envelope), ZSTR_LEN(envelope), return_value);
 }
 
 ZEND_METHOD(SentryTransport, getStatus)

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: cf5b0321e2ecb0d0566f2544c600d63bcc704265 */
+ * Stub hash: 5361677b8258b7232e30ed3b50456cf856a14ad4 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_SentryTransport_sendEvent, 0, 1, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_MASK(0, event, MAY_BE_ARRAY|MAY_BE_STRING, NULL)
@@ -22,6 +22,16 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_SentryTransport_flush, 0, 
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, timeout, IS_DOUBLE, 0, "2.0")
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_SentryTransport_getDeadLetters, 0, 0, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, limit, IS_LONG, 0, "100")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_SentryTransport_replayDeadLetters, 0, 0, IS_LONG, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, ids, IS_ARRAY, 1, "null")
+ZEND_END_ARG_INFO()
+
+#define arginfo_class_SentryTransport_purgeDeadLetters arginfo_class_SentryTransport_replayDeadLetters
+
 
 ZEND_METHOD(SentryTransport, sendEvent);
 ZEND_METHOD(SentryTransport, sendBatch);
@@ -29,6 +39,9 @@ ZEND_METHOD(SentryTransport, sendEnvelope);
 ZEND_METHOD(SentryTransport, getStatus);
 ZEND_METHOD(SentryTransport, getMetrics);
 ZEND_METHOD(SentryTransport, flush);
+ZEND_METHOD(SentryTransport, getDeadLetters);
+ZEND_METHOD(SentryTransport, replayDeadLetters);
+ZEND_METHOD(SentryTransport, purgeDeadLetters);
 
 
 static const zend_function_entry class_SentryTransport_methods[] = {
@@ -38,6 +51,9 @@ static const zend_function_entry class_SentryTransport_methods[] = {
 	ZEND_ME(SentryTransport, getStatus, arginfo_class_SentryTransport_getStatus, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
 	ZEND_ME(SentryTransport, getMetrics, arginfo_class_SentryTransport_getMetrics, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
 	ZEND_ME(SentryTransport, flush, arginfo_class_SentryTransport_flush, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
+	ZEND_ME(SentryTransport, getDeadLetters, arginfo_class_SentryTransport_getDeadLetters, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
+	ZEND_ME(SentryTransport, replayDeadLetters, arginfo_class_SentryTransport_replayDeadLetters, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
+	ZEND_ME(SentryTransport, purgeDeadLetters, arginfo_class_SentryTransport_purgeDeadLetters, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
 	ZEND_FE_END
 };
 

@@ -695,8 +695,80 @@ TEST(stamp_sent_at)
     free(got);
 }
 
+
+/* The queued form of a caller's envelope: joined pieces, for exact comparison. */
+static char *queued(const char *env, char *id_out)
+{
+    st_envelope_info info;
+    const char *err = NULL;
+    if (st_envelope_inspect(env, strlen(env), &info, &err) != 0)
+        return strdup(err);
+    st_iov iov[5];
+    char scratch[64];
+    int n = st_envelope_queued_form(env, strlen(env), &info, iov, 5, scratch, sizeof scratch);
+    if (n < 0)
+        return strdup("(failed)");
+    if (id_out)
+        memcpy(id_out, info.event_id, 33);
+    return join(iov, n, NULL);
+}
+
+TEST(queued_form_normalizes_and_inserts_ids)
+{
+    char id[33];
+    char *q = queued("{\"event_id\":\"9EC79C33-EC99-42AB-8353-589FCB2E04DC\",\"sent_at\":\"x\"}\n"
+                     "{\"type\":\"event\"}\n{}\n", id);
+    CHECK_STR(q, "{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\"}\n{\"type\":\"event\"}\n{}\n");
+    CHECK_STR(id, "9ec79c33ec9942ab8353589fcb2e04dc");
+    free(q);
+    /* id only in the event payload: inserted into the header */
+    q = queued("{\"dsn\":\"d\"}\n{\"type\":\"event\"}\n{\"event_id\":\"" "0123456789abcdef0123456789abcdef\"}", NULL);
+    CHECK_STR(q, "{\"event_id\":\"0123456789abcdef0123456789abcdef\",\"dsn\":\"d\"}\n{\"type\":\"event\"}\n"
+                 "{\"event_id\":\"0123456789abcdef0123456789abcdef\"}");
+    free(q);
+    /* the only header member is sent_at: no dangling comma */
+    q = queued("{\"sent_at\":\"s\"}\n{\"type\":\"event\"}\n{\"event_id\":\"0123456789abcdef0123456789abcdef\"}", NULL);
+    CHECK_STR(q, "{\"event_id\":\"0123456789abcdef0123456789abcdef\"}\n{\"type\":\"event\"}\n"
+                 "{\"event_id\":\"0123456789abcdef0123456789abcdef\"}");
+    free(q);
+    /* a header id that is not a UUID is refused: it could not go out as it is */
+    q = queued("{\"dsn\":\"d\",\"event_id\":\"not-a-uuid\"}\n{\"type\":\"session\"}\n{}", id);
+    CHECK_STR(q, "envelope header event_id is not a UUID (32 hex digits)");
+    free(q);
+    q = queued("{}\n{\"type\":\"event\"}\n{\"event_id\":\"nope\"}", id);
+    CHECK_STR(q, "envelope event item event_id is not a UUID (32 hex digits)");
+    free(q);
+    char want[200];
+    /* an event with no id anywhere gets a generated one in the header */
+    q = queued("{}\n{\"type\":\"event\"}\n{\"message\":\"m\"}", id);
+    snprintf(want, sizeof want, "{\"event_id\":\"%s\"}\n{\"type\":\"event\"}\n{\"message\":\"m\"}", id);
+    CHECK_STR(q, want);
+    free(q);
+    /* no id and no event: unchanged but for sent_at */
+    q = queued("{\"sent_at\":\"s\",\"dsn\":\"d\"}\n{\"type\":\"session\"}\n{}", NULL);
+    CHECK_STR(q, "{\"dsn\":\"d\"}\n{\"type\":\"session\"}\n{}");
+    free(q);
+}
+
+
+TEST(transaction_gets_no_level)
+{
+    const char *err = NULL;
+    CHECK(build("{\"type\":\"transaction\",\"transaction\":\"/x\"}", NULL, NULL, NULL, &err) == 0);
+    char *all = join(parts.iov, parts.niov, NULL);
+    CHECK(strstr(all, "\"level\"") == NULL);
+    CHECK(strstr(all, "{\"type\":\"transaction\",\"length\":") != NULL);
+    free(all);
+    CHECK(build("{\"message\":\"m\"}", NULL, NULL, NULL, &err) == 0);
+    all = join(parts.iov, parts.niov, NULL);
+    CHECK(strstr(all, "\"level\":\"error\"") != NULL);
+    free(all);
+}
+
 int main(void)
 {
+    RUN(transaction_gets_no_level);
+    RUN(queued_form_normalizes_and_inserts_ids);
     RUN(build_exact_bytes);
     RUN(build_keeps_existing_fields);
     RUN(build_event_id_replaced_or_inserted);

@@ -72,7 +72,7 @@ foreach ($v['res'] as $name => $res) {
          ", dsn ", $h['dsn'] ?? '-', ", sdk ", json_encode($h['sdk'] ?? null), ", sent_at ", $ts($h['sent_at'] ?? null), "\n";
     echo "   auth: ", json_encode($rec['headers']['x_sentry_auth']), "\n";
     echo "   payload: event_id ", $p['event_id'] === $res['event_id'] ? 'same' : $p['event_id'],
-         ", timestamp ", $ts($p['timestamp']), ", platform ", $p['platform'], ", level ", $p['level'],
+         ", timestamp ", $ts($p['timestamp']), ", platform ", $p['platform'], ", level ", $p['level'] ?? '(none)',
          ", environment ", $p['environment'], ", release ", $p['release'], ", server_name ", $p['server_name'], "\n";
     echo "   sdk ", json_encode($p['sdk']), "\n";
     unset($p['event_id'], $p['timestamp'], $p['platform'], $p['level'], $p['environment'], $p['release'],
@@ -118,21 +118,21 @@ secret on the wire: false
    items: transaction; status 200
    header: event_id same, dsn http://0123456789abcdef0123456789abcdef@127.0.0.1:%d/42, sdk {"name":"sentry.php.sentry_transport","version":"0.1.0"}, sent_at now
    auth: {"sentry_version":"7","sentry_client":"sentry.php.sentry_transport\/0.1.0","sentry_key":"0123456789abcdef0123456789abcdef"}
-   payload: event_id same, timestamp 1700000001.5, platform php, level error, environment phpt-env, release phpt@1.0.0, server_name phpt-host
+   payload: event_id same, timestamp 1700000001.5, platform php, level (none), environment phpt-env, release phpt@1.0.0, server_name phpt-host
    sdk {"name":"sentry.php.sentry_transport","version":"0.1.0"}
    rest {"type":"transaction","transaction":"GET /checkout","start_timestamp":1700000000.25,"spans":[],"contexts":{"trace":{"trace_id":"a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1","span_id":"b2b2b2b2b2b2b2b2","op":"http.server"}}}
 == json_tx: ok %x
    items: transaction; status 200
    header: event_id same, dsn http://0123456789abcdef0123456789abcdef@127.0.0.1:%d/42, sdk {"name":"sentry.php.sentry_transport","version":"0.1.0"}, sent_at now
    auth: {"sentry_version":"7","sentry_client":"sentry.php.sentry_transport\/0.1.0","sentry_key":"0123456789abcdef0123456789abcdef"}
-   payload: event_id same, timestamp 1700000001.5, platform php, level error, environment phpt-env, release phpt@1.0.0, server_name phpt-host
+   payload: event_id same, timestamp 1700000001.5, platform php, level (none), environment phpt-env, release phpt@1.0.0, server_name phpt-host
    sdk {"name":"sentry.php.sentry_transport","version":"0.1.0"}
    rest {"type":"transaction","transaction":"GET /checkout","start_timestamp":1700000000.25,"spans":[],"contexts":{"trace":{"trace_id":"a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1","span_id":"b2b2b2b2b2b2b2b2","op":"http.server"}}}
 == array_tx: ok %x
    items: transaction; status 200
    header: event_id same, dsn http://0123456789abcdef0123456789abcdef@127.0.0.1:%d/42, sdk {"name":"sentry.php.sentry_transport","version":"0.1.0"}, sent_at now
    auth: {"sentry_version":"7","sentry_client":"sentry.php.sentry_transport\/0.1.0","sentry_key":"0123456789abcdef0123456789abcdef"}
-   payload: event_id same, timestamp 1700000001.5, platform php, level error, environment phpt-env, release phpt@1.0.0, server_name phpt-host
+   payload: event_id same, timestamp 1700000001.5, platform php, level (none), environment phpt-env, release phpt@1.0.0, server_name phpt-host
    sdk {"name":"sentry.php.sentry_transport","version":"0.1.0"}
    rest {"type":"transaction","transaction":"GET /checkout","start_timestamp":1700000000.25,"spans":[],"contexts":{"trace":{"trace_id":"a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1","span_id":"b2b2b2b2b2b2b2b2","op":"http.server"}}}
 == empty_object: ok %x

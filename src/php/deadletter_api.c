@@ -1,0 +1,263 @@
+/* SentryTransport::getDeadLetters / replayDeadLetters / purgeDeadLetters (issue #3): the
+ * PHP side of the dead-letter directory (src/core/deadletter.h). Runs on PHP's thread; it
+ * shares nothing with the drainer but the files, so it works from any process of the user,
+ * whether or not it drains. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include "php.h"
+#include "ext/spl/spl_exceptions.h"
+#include "zend_exceptions.h"
+
+#include "../../php_sentry_transport.h"
+#include "process.h"
+
+#include "../core/deadletter.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+/* The configured directory, opened (and created 0700 if missing). NULL with a
+ * RuntimeException pending when it is unsafe or unusable; NULL without one (*absent) when
+ * dead letters are off and the directory does not exist: nothing to list, nothing created. */
+static st_deadletter *dl_open(bool *absent)
+{
+    const st_config *cfg = st_process_config();
+    char path[PATH_MAX];
+    *absent = false;
+    if (cfg->dead_letter_path[0]) {
+        st_strlcpy(path, cfg->dead_letter_path, sizeof path);
+    } else if (st_deadletter_default_path(path, sizeof path) != 0) {
+        zend_throw_exception(spl_ce_RuntimeException,
+                             "default dead-letter directory path is too long (TMPDIR)", 0);
+        return NULL;
+    }
+    if (!cfg->dead_letter_queue) {
+        struct stat st;
+        if (lstat(path, &st) != 0 && errno == ENOENT) {
+            *absent = true;
+            return NULL;
+        }
+    }
+    st_deadletter *dl = NULL;
+    char err[PATH_MAX + 256];
+    if (st_deadletter_open(path, cfg->dead_letter_max_files, cfg->dead_letter_max_bytes, &dl, err,
+                           sizeof err) != ST_OK) {
+        zend_throw_exception(spl_ce_RuntimeException, err, 0);
+        return NULL;
+    }
+    return dl;
+}
+
+static void throw_unreadable(st_deadletter *dl)
+{
+    zend_throw_exception_ex(spl_ce_RuntimeException, 0, "cannot read dead-letter directory %s: %s",
+                            st_deadletter_path(dl), strerror(errno));
+}
+
+/* Up to `limit` dead letters, oldest first, in an emalloc'd array (NULL when there are
+ * none). false with a RuntimeException pending if the directory cannot be read. */
+static bool dl_list(st_deadletter *dl, zend_long limit, st_deadletter_entry **out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    uint64_t count = 0;
+    if (st_deadletter_stats(dl, &count, NULL) != 0) {
+        throw_unreadable(dl);
+        return false;
+    }
+    uint64_t max = count < (uint64_t)limit ? count : (uint64_t)limit;
+    if (max > INT_MAX / 2)
+        max = INT_MAX / 2;
+    if (max == 0)
+        return true;
+    /* A few more than counted: files written meanwhile would otherwise push the newest
+     * counted ones out of a "replay/purge everything" call. */
+    int cap = (int)max + ((uint64_t)limit > max ? 16 : 0);
+    st_deadletter_entry *e = safe_emalloc((size_t)cap, sizeof *e, 0);
+    int got = st_deadletter_list(dl, limit < cap ? (int)limit : cap, e, cap);
+    if (got < 0) {
+        efree(e);
+        throw_unreadable(dl);
+        return false;
+    }
+    *out = e;
+    *n = got;
+    return true;
+}
+
+/* The ids of $ids as C strings are read in place; every entry must be a string. */
+static bool check_ids(HashTable *ids)
+{
+    zval *v;
+    ZEND_HASH_FOREACH_VAL(ids, v) {
+        ZVAL_DEREF(v);
+        if (Z_TYPE_P(v) != IS_STRING) {
+            zend_argument_type_error(1, "must contain only strings, %s given",
+                                     zend_zval_type_name(v));
+            return false;
+        }
+    } ZEND_HASH_FOREACH_END();
+    return true;
+}
+
+/* A string that can name a dead letter (no NUL byte inside, the strict id pattern). */
+static bool usable_id(const zend_string *s)
+{
+    return strlen(ZSTR_VAL(s)) == ZSTR_LEN(s) && st_deadletter_valid_id(ZSTR_VAL(s));
+}
+
+/* Queue one dead letter again; removed only once queued. 1 if queued, else 0. */
+static int replay_one(st_deadletter *dl, const char *id)
+{
+    char *data = NULL;
+    size_t len = 0;
+    if (st_deadletter_read(dl, id, &data, &len) != 0)
+        return 0; /* unknown, or replayed/purged by another process meanwhile */
+    st_deadletter_entry e;
+    if (!st_deadletter_parse_id(id, &e))
+        e.event_id[0] = '\0';
+    bool queued = st_process_requeue_envelope(data, len);
+    free(data);
+    if (!queued)
+        return 0;
+    /* At-least-once: if another process replayed it at the same moment, Sentry drops the
+     * second copy by its event_id. */
+    (void)st_deadletter_remove(dl, id);
+    return 1;
+}
+
+ZEND_METHOD(SentryTransport, getDeadLetters)
+{
+    zend_long limit = 100;
+    ZEND_PARSE_PARAMETERS_START(0, 1)
+        Z_PARAM_OPTIONAL
+        Z_PARAM_LONG(limit)
+    ZEND_PARSE_PARAMETERS_END();
+    if (limit < 1) {
+        zend_argument_value_error(1, "must be greater than or equal to 1");
+        RETURN_THROWS();
+    }
+    bool absent;
+    st_deadletter *dl = dl_open(&absent);
+    if (!dl) {
+        if (absent)
+            RETURN_EMPTY_ARRAY();
+        RETURN_THROWS();
+    }
+    st_deadletter_entry *e;
+    int n;
+    if (!dl_list(dl, limit, &e, &n)) {
+        st_deadletter_close(dl);
+        RETURN_THROWS();
+    }
+    st_deadletter_close(dl);
+    if (n > limit)
+        n = (int)limit;
+    array_init_size(return_value, (uint32_t)n);
+    for (int i = 0; i < n; i++) {
+        zval row;
+        char when[32];
+        array_init_size(&row, 6);
+        add_assoc_string(&row, "id", e[i].id);
+        add_assoc_string(&row, "event_id", e[i].event_id);
+        add_assoc_string(&row, "reason", e[i].reason);
+        add_assoc_long(&row, "attempts", e[i].attempts);
+        st_format_rfc3339(e[i].failed_at_ms, when);
+        add_assoc_string(&row, "failed_at", when);
+        add_assoc_long(&row, "size", (zend_long)e[i].size);
+        add_next_index_zval(return_value, &row);
+    }
+    if (e)
+        efree(e);
+}
+
+ZEND_METHOD(SentryTransport, replayDeadLetters)
+{
+    HashTable *ids = NULL;
+    ZEND_PARSE_PARAMETERS_START(0, 1)
+        Z_PARAM_OPTIONAL
+        Z_PARAM_ARRAY_HT_OR_NULL(ids)
+    ZEND_PARSE_PARAMETERS_END();
+    if (ids && !check_ids(ids))
+        RETURN_THROWS();
+    st_process_ensure_running();
+    const char *why = st_process_unavailable_reason();
+    if (why) {
+        zend_throw_exception_ex(spl_ce_RuntimeException, 0, "cannot replay dead letters: %s",
+                                why);
+        RETURN_THROWS();
+    }
+    bool absent;
+    st_deadletter *dl = dl_open(&absent);
+    if (!dl) {
+        if (absent)
+            RETURN_LONG(0);
+        RETURN_THROWS();
+    }
+    zend_long replayed = 0;
+    if (ids) {
+        zval *v;
+        ZEND_HASH_FOREACH_VAL(ids, v) {
+            ZVAL_DEREF(v);
+            if (usable_id(Z_STR_P(v)))
+                replayed += replay_one(dl, Z_STRVAL_P(v));
+        } ZEND_HASH_FOREACH_END();
+    } else {
+        st_deadletter_entry *e;
+        int n;
+        if (!dl_list(dl, ZEND_LONG_MAX, &e, &n)) {
+            st_deadletter_close(dl);
+            RETURN_THROWS();
+        }
+        for (int i = 0; i < n; i++)
+            replayed += replay_one(dl, e[i].id);
+        if (e)
+            efree(e);
+    }
+    st_deadletter_close(dl);
+    RETURN_LONG(replayed);
+}
+
+ZEND_METHOD(SentryTransport, purgeDeadLetters)
+{
+    HashTable *ids = NULL;
+    ZEND_PARSE_PARAMETERS_START(0, 1)
+        Z_PARAM_OPTIONAL
+        Z_PARAM_ARRAY_HT_OR_NULL(ids)
+    ZEND_PARSE_PARAMETERS_END();
+    if (ids && !check_ids(ids))
+        RETURN_THROWS();
+    bool absent;
+    st_deadletter *dl = dl_open(&absent);
+    if (!dl) {
+        if (absent)
+            RETURN_LONG(0);
+        RETURN_THROWS();
+    }
+    zend_long purged = 0;
+    if (ids) {
+        zval *v;
+        ZEND_HASH_FOREACH_VAL(ids, v) {
+            ZVAL_DEREF(v);
+            if (usable_id(Z_STR_P(v)) && st_deadletter_remove(dl, Z_STRVAL_P(v)) == 0)
+                purged++;
+        } ZEND_HASH_FOREACH_END();
+    } else {
+        st_deadletter_entry *e;
+        int n;
+        if (!dl_list(dl, ZEND_LONG_MAX, &e, &n)) {
+            st_deadletter_close(dl);
+            RETURN_THROWS();
+        }
+        for (int i = 0; i < n; i++)
+            if (st_deadletter_remove(dl, e[i].id) == 0)
+                purged++;
+        if (e)
+            efree(e);
+    }
+    st_deadletter_close(dl);
+    RETURN_LONG(purged);
+}
