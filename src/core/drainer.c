@@ -1,12 +1,12 @@
-/* The drainer thread: election, the send loop, outcomes, bounded shutdown. */
+/* The drainer thread: election, the send loop, bounded shutdown (outcomes: outcome.c). */
 #include "drainer.h"
 #include "dsn.h"
 #include "envelope.h"
 #include "eventid.h"
 #include "gzip.h"
 #include "log.h"
+#include "outcome.h"
 #include "ratelimit.h"
-#include "retry.h"
 #include "sender.h"
 
 #include <errno.h>
@@ -40,22 +40,8 @@ struct st_drainer {
     _Atomic bool leader;
     _Atomic bool finished;
     st_dsn_cache dsns[ST_QUEUE_DSN_SLOTS];
-    uint64_t rng;
+    st_delivery dv; /* while leading */
 };
-
-/* One in-flight record: what the completion callback needs. */
-typedef struct st_flight {
-    uint64_t pos;
-    st_record_meta meta;
-} st_flight;
-
-static double unit_random(st_drainer *d)
-{
-    d->rng ^= d->rng << 13;
-    d->rng ^= d->rng >> 7;
-    d->rng ^= d->rng << 17;
-    return (double)(d->rng >> 11) / 9007199254740992.0;
-}
 
 static bool stop_requested(st_drainer *d, int64_t *deadline)
 {
@@ -86,71 +72,13 @@ static void on_done(void *user, const st_send_result *r)
 {
     st_drainer *d = user;
     st_flight *f = r->ctx;
-    st_shared_stats *stats = st_queue_stats(d->q);
     if (r->aborted) {
         /* Shutdown cut it short: it stays in flight and the next drainer reclaims it. */
+        free(f->payload);
         free(f);
         return;
     }
-    atomic_fetch_add(&stats->bytes_sent, r->bytes_sent);
-    long st = r->http_status;
-    if (st == 0)
-        atomic_fetch_add(&stats->network_errors, 1);
-    else if (st >= 200 && st < 300)
-        atomic_fetch_add(&stats->responses_2xx, 1);
-    else if (st >= 400 && st < 500)
-        atomic_fetch_add(&stats->responses_4xx, 1);
-    else if (st >= 500)
-        atomic_fetch_add(&stats->responses_5xx, 1);
-
-    int64_t now = st_now_wall_ms();
-    if (st != 0) /* limits ride on every response, 200 included */
-        st_ratelimit_apply_response(st_queue_ratelimits(d->q), f->meta.dsn_slot, st,
-                                    r->rate_limits, r->retry_after, now);
-    char status[16];
-    snprintf(status, sizeof status, "%ld", st);
-    switch (st_retry_classify(st)) {
-    case ST_OUTCOME_SENT:
-        st_queue_complete(d->q, f->pos);
-        atomic_fetch_add(&stats->events_sent, 1);
-        if (st_log_enabled(ST_LOG_DEBUG))
-            st_log(ST_LOG_DEBUG, "event sent", "event_id", f->meta.event_id, "status", status,
-                   NULL);
-        break;
-    case ST_OUTCOME_RATE_LIMITED:
-        st_queue_complete(d->q, f->pos);
-        atomic_fetch_add(&stats->events_rate_limit, 1);
-        st_log(ST_LOG_WARNING, "event dropped: rate limited by upstream", "event_id",
-               f->meta.event_id, "rate_limits", r->rate_limits, NULL);
-        break;
-    case ST_OUTCOME_RETRY: {
-        int attempts = f->meta.attempts + 1; /* including this one */
-        if (attempts < d->cfg.max_attempts) {
-            int64_t delay = st_retry_delay_ms(&d->cfg, attempts, unit_random(d));
-            int64_t asked = 0; /* a 503's Retry-After is honoured when longer */
-            if (st == 503 && st_ratelimit_parse_retry_after(r->retry_after, now, &asked) == 0 &&
-                asked - now > delay)
-                delay = asked - now;
-            st_queue_retry_later(d->q, f->pos, now + delay);
-            atomic_fetch_add(&stats->total_retries, 1);
-            st_log(ST_LOG_WARNING, "send failed, will retry", "event_id", f->meta.event_id,
-                   "status", status, "error", r->error, NULL);
-        } else {
-            st_queue_complete(d->q, f->pos);
-            atomic_fetch_add(&stats->events_failed, 1);
-            st_log(ST_LOG_ERROR, "event dropped: attempts exhausted", "event_id",
-                   f->meta.event_id, "status", status, "error", r->error, NULL);
-        }
-        break;
-    }
-    case ST_OUTCOME_PERMANENT:
-        st_queue_complete(d->q, f->pos);
-        atomic_fetch_add(&stats->events_failed, 1);
-        st_log(ST_LOG_ERROR, "event dropped: rejected by upstream", "event_id", f->meta.event_id,
-               "status", status, NULL);
-        break;
-    }
-    free(f);
+    st_outcome_response(&d->dv, f, r);
 }
 
 /* Build the wire body of one record and hand it to curl. */
@@ -166,33 +94,37 @@ static void dispatch(st_drainer *d, st_sender *s, st_gzip *gz, st_taken_record *
         rec->payload = NULL;
         return;
     }
-    const st_dsn *dsn = dsn_for_slot(d, rec->meta.dsn_slot);
-    st_iov iov[3];
-    char stamp[64];
-    char *body = NULL;
-    size_t body_len = 0;
     st_flight *f = malloc(sizeof *f);
-    if (dsn && f &&
-        st_envelope_stamp_sent_at(rec->payload, rec->payload_len, st_now_wall_ms(), iov, stamp) ==
-            3)
-        body = gz ? st_gzip_compress(gz, iov, 3, &body_len) : st_join(iov, 3, &body_len);
-    free(rec->payload);
-    rec->payload = NULL;
-    if (!body) {
-        /* Nothing will ever make this record sendable: drop it, and say why. */
-        st_queue_complete(d->q, rec->pos);
-        atomic_fetch_add(&stats->events_failed, 1);
-        st_log(ST_LOG_ERROR, dsn ? "event dropped: cannot build request" :
-                                   "event dropped: its DSN is invalid",
-               "event_id", rec->meta.event_id, NULL);
-        free(f);
+    if (!f) { /* try again shortly */
+        st_queue_retry_later(d->q, rec->pos, st_now_wall_ms() + 100);
+        free(rec->payload);
+        rec->payload = NULL;
         return;
     }
     f->pos = rec->pos;
     f->meta = rec->meta;
+    f->payload = rec->payload; /* kept until the outcome: a dead letter needs it */
+    f->payload_len = rec->payload_len;
+    rec->payload = NULL;
+    const st_dsn *dsn = dsn_for_slot(d, rec->meta.dsn_slot);
+    if (!dsn) {
+        st_outcome_give_up(&d->dv, f, "internal_sdk_error", 0, "the record's DSN is invalid", true);
+        return;
+    }
+    st_iov iov[3];
+    char stamp[64];
+    char *body = NULL;
+    size_t body_len = 0;
+    if (st_envelope_stamp_sent_at(f->payload, f->payload_len, st_now_wall_ms(), iov, stamp) == 3)
+        body = gz ? st_gzip_compress(gz, iov, 3, &body_len) : st_join(iov, 3, &body_len);
+    if (!body) {
+        st_outcome_give_up(&d->dv, f, "internal_sdk_error", 0, "cannot build the request", true);
+        return;
+    }
     if (st_sender_submit(s, dsn, body, body_len, gz != NULL, f) != 0) {
+        st_queue_retry_later(d->q, f->pos, st_now_wall_ms() + 100);
+        free(f->payload);
         free(f);
-        st_queue_retry_later(d->q, rec->pos, st_now_wall_ms() + 100);
     }
 }
 
@@ -210,6 +142,18 @@ static void lead(st_drainer *d)
         st_gzip_free(gz);
         st_queue_lease_release(d->q); /* let another process try */
         return;
+    }
+    d->dv.cfg = d->cfg;
+    d->dv.q = d->q;
+    d->dv.rng = (uint64_t)st_now_mono_ms() * 0x9E3779B97F4A7C15ull ^ (uint64_t)getpid() ^ 1u;
+    d->dv.dead_letters = NULL;
+    if (d->cfg.dead_letter_queue &&
+        st_deadletter_open(d->cfg.dead_letter_path, d->cfg.dead_letter_max_files,
+                           d->cfg.dead_letter_max_bytes, &d->dv.dead_letters, err,
+                           sizeof err) != ST_OK) {
+        st_log(ST_LOG_ERROR, "dead-letter directory unusable; permanent failures are dropped",
+               "error", err, NULL);
+        d->dv.dead_letters = NULL;
     }
     atomic_store(&d->leader, true);
     st_queue_reclaim_inflight(d->q);
@@ -266,6 +210,8 @@ static void lead(st_drainer *d)
     st_sender_abort_all(s, on_done, d);
     st_sender_free(s);
     st_gzip_free(gz);
+    st_deadletter_close(d->dv.dead_letters);
+    d->dv.dead_letters = NULL;
     free(recs);
     atomic_store(&d->leader, false);
     st_queue_lease_release(d->q);
@@ -311,9 +257,6 @@ int st_drainer_start(st_drainer **out, const st_config *cfg, st_queue *q, char *
     d->cfg = *cfg;
     d->q = q;
     d->owner_pid = getpid();
-    d->rng = (uint64_t)st_now_mono_ms() * 0x9E3779B97F4A7C15ull ^ (uint64_t)getpid();
-    if (!d->rng)
-        d->rng = 1;
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -18,6 +18,8 @@ typedef struct st_shared_stats {
     _Atomic uint64_t lock_recoveries;   /* EOWNERDEAD repairs */
     _Atomic uint64_t drainer_elections; /* times a new drainer took the lease */
     _Atomic uint64_t responses_2xx, responses_4xx, responses_5xx, network_errors;
+    _Atomic uint64_t dead_letters_written; /* permanent failures kept on disk */
+    _Atomic uint64_t dead_letters_pruned;  /* oldest dead letters removed to stay in bounds */
 } st_shared_stats;
 
 #endif

@@ -4,6 +4,7 @@
 #include "results.h"
 #include "ext/standard/info.h"
 
+#include "../core/deadletter.h"
 #include "../core/drainer.h"
 #include "../core/category.h"
 #include "../core/dsn.h"
@@ -49,6 +50,10 @@ void st_process_configure(const st_config *cfg)
     S.cfg = *cfg;
     S.configured = true;
     configure_log();
+    /* Resolved here, on PHP's thread: the default reads TMPDIR, and getenv in the
+     * background thread could race PHP's putenv. */
+    if (!S.cfg.dead_letter_path[0])
+        st_deadletter_default_path(S.cfg.dead_letter_path, sizeof S.cfg.dead_letter_path);
 
     char err[256];
     if (!cfg->enabled) {
@@ -291,6 +296,8 @@ void st_process_metrics(zval *rv)
     st_add_u64(rv, "corrupt_records", atomic_load(&s->corrupt_records));
     st_add_u64(rv, "lock_recoveries", atomic_load(&s->lock_recoveries));
     st_add_u64(rv, "drainer_elections", atomic_load(&s->drainer_elections));
+    st_add_u64(rv, "dead_letters_written", atomic_load(&s->dead_letters_written));
+    st_add_u64(rv, "dead_letters_pruned", atomic_load(&s->dead_letters_pruned));
 }
 
 void st_process_info_live(void)

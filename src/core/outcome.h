@@ -1,0 +1,35 @@
+/* What the drainer does with a record once its fate is known: a response, a network
+ * error, a limit, or a request that could never be built (DESIGN.md §6 outcomes). */
+#ifndef ST_OUTCOME_H
+#define ST_OUTCOME_H
+
+#include "config.h"
+#include "deadletter.h"
+#include "queue.h"
+#include "sender.h"
+
+/* The drainer's delivery state that outcomes need; owned by the drainer thread. */
+typedef struct st_delivery {
+    st_config cfg;
+    st_queue *q;
+    st_deadletter *dead_letters; /* NULL: off, or the directory is unusable */
+    uint64_t rng;
+} st_delivery;
+
+/* One record in flight: enough to retry it, or to keep it as a dead letter. */
+typedef struct st_flight {
+    uint64_t pos;
+    st_record_meta meta;
+    char *payload; /* the queued envelope (without sent_at) */
+    size_t payload_len;
+} st_flight;
+
+/* A finished transfer: classify, learn limits, retry, drop or keep as a dead letter.
+ * Frees f. */
+void st_outcome_response(st_delivery *dv, st_flight *f, const st_send_result *r);
+/* The record will never be sent (its DSN is invalid, a limit holds, …): it leaves the
+ * queue, counted under `reason`; dead-lettered when keep is true. Frees f. */
+void st_outcome_give_up(st_delivery *dv, st_flight *f, const char *reason, long status,
+                        const char *detail, bool keep);
+
+#endif
