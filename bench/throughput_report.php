@@ -1,0 +1,75 @@
+<?php
+/**
+ * Formats bench/throughput.sh's results (JSON files in DIR) as Markdown.
+ *   php -n bench/throughput_report.php DIR N REPS "4 8" RAW_BYTES GZIP_BYTES
+ */
+[, $dir, $n, $reps, $workers, $raw, $gz] = $argv;
+$workers = preg_split('/\s+/', trim($workers));
+$load = fn(string $f) => json_decode(file_get_contents($f), true);
+$median = function (array $v) {
+    sort($v);
+    $c = count($v);
+    return $c % 2 ? $v[intdiv($c, 2)] : ($v[$c / 2 - 1] + $v[$c / 2]) / 2;
+};
+$rows = [];
+$base = $basegz = [];
+for ($r = 1; $r <= $reps; $r++) {
+    $base[] = $load("$dir/base.$r.json");
+    $basegz[] = $load("$dir/basegz.$r.json");
+}
+$ours = [];
+foreach ($workers as $w) {
+    for ($r = 1; $r <= $reps; $r++) {
+        $ours[$w][] = $load("$dir/ours.$w.$r.json");
+    }
+}
+$baseRate = $median(array_column($base, 'rate'));
+$fmt = fn($x) => number_format((float)$x, 0, '.', ',');
+
+echo "N = ", number_format((int)$n), " events per run, $reps runs of each, interleaved (baseline, ours per workers value, gzip-per-request baseline); ",
+    "envelope $raw bytes, $gz bytes gzipped. Rate = events/s; median over the runs (all runs listed). ",
+    "Per-run ratio: a run divided by the baseline run just before it in the same round (less sensitive to other load on the machine). CPU µs/event: user+system time of the sending process (ours: the whole PHP process — drainer thread plus the 2 ms metrics poll — over the measured window; baseline: the whole run).\n\n";
+echo "| sender | median events/s | runs (events/s) | % of baseline (medians) | % of baseline, median of per-run ratios | CPU µs/event (median) | errors |\n|---|---:|---|---:|---:|---:|---:|\n";
+printf("| baseline: C curl multi, 4 keep-alive connections, pre-gzipped body | %s | %s | 100%% | 100%% | %.1f | %d |\n",
+    $fmt($baseRate), implode(' / ', array_map($fmt, array_column($base, 'rate'))),
+    $median(array_column($base, 'cpu_us_per_event')), array_sum(array_column($base, 'errors')));
+$summary = [];
+foreach ($workers as $w) {
+    $runs = $ours[$w];
+    $rates = array_map(fn($x) => $x['rate'] ?? 0, $runs);
+    $rate = $median($rates);
+    $errors = 0;
+    foreach ($runs as $x) {
+        $errors += $x['failed'] + $x['rejected'] + ($x['total'] - $x['sent'] - $x['failed']);
+    }
+    $summary[$w] = $rate;
+    $paired = [];
+    foreach ($rates as $i => $r) {
+        $paired[] = $r / $base[$i]['rate'];
+    }
+    printf("| ours: drainer, queue.workers=%s, gzip | %s | %s | %.0f%% | %.0f%% | %.1f | %d |\n", $w, $fmt($rate),
+        implode(' / ', array_map($fmt, $rates)), 100 * $rate / $baseRate, 100 * $median($paired),
+        $median(array_map(fn($x) => $x['cpu_us_per_event'] ?? 0, $runs)), $errors);
+}
+$gzRate = $median(array_column($basegz, 'rate'));
+$paired = [];
+foreach ($basegz as $i => $x) {
+    $paired[] = $x['rate'] / $base[$i]['rate'];
+}
+printf("| baseline + gzip of every request (zlib level 1, z_stream reused), 4 connections | %s | %s | %.0f%% | %.0f%% | %.1f | %d |\n",
+    $fmt($gzRate), implode(' / ', array_map($fmt, array_column($basegz, 'rate'))), 100 * $gzRate / $baseRate, 100 * $median($paired),
+    $median(array_column($basegz, 'cpu_us_per_event')), array_sum(array_column($basegz, 'errors')));
+
+echo "\n| target (reported, not asserted) | result |\n|---|---|\n";
+foreach ($summary as $w => $rate) {
+    printf("| workers=%s: ≥ 30,000 events/s | %s: %s (baseline itself: %s) |\n", $w, $fmt($rate), $rate >= 30000 ? 'met' : '**missed**', $fmt($baseRate));
+    printf("| workers=%s: ≥ 70%% of baseline | %.0f%%: %s |\n", $w, 100 * $rate / $baseRate, $rate >= 0.7 * $baseRate ? 'met' : '**missed**');
+}
+echo "\nPer run (ours): events sent before the timer started (the queue filled while the drainer already ran), events timed, seconds, fill time, peak queue length:\n\n";
+echo "| workers | run | sent before full | timed events | seconds | fill s | peak queue | 2xx |\n|---|---:|---:|---:|---:|---:|---:|---:|\n";
+foreach ($ours as $w => $runs) {
+    foreach ($runs as $i => $x) {
+        printf("| %s | %d | %s | %s | %.3f | %.3f | %s | %s |\n", $w, $i + 1, $fmt($x['sent_before_full']),
+            $fmt($x['measured_events']), $x['seconds'], $x['fill_seconds'], $fmt($x['max_queue_length']), $fmt($x['responses_2xx']));
+    }
+}
