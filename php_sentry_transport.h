@@ -28,6 +28,12 @@ ZEND_BEGIN_MODULE_GLOBALS(sentry_transport)
     char *ini_release;
     char *ini_server_name;
     char *ini_sample_rate;
+    char *ini_traces_sample_rate;
+    char *ini_send_default_pii;
+    char *ini_send_client_reports;
+    char *ini_scrub_fields;
+    char *ini_ignore_exceptions;
+    char *ini_upstream_failure_threshold;
 
     char *ini_transport_timeout;
     char *ini_transport_connect_timeout;

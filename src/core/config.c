@@ -2,6 +2,7 @@
  * Every parser is strict: a value we do not fully understand is refused rather than
  * half-read, so a typo in php.ini surfaces as a warning instead of a silent default. */
 #include "config.h"
+#include "policy.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -17,6 +18,12 @@ void st_config_defaults(st_config *c)
     memset(c, 0, sizeof(*c));
     c->enabled = true;
     c->sample_rate = 1.0;
+    c->traces_sample_rate = 1.0;
+    c->send_default_pii = false;
+    c->send_client_reports = true;
+    st_strlcpy(c->scrub_fields, ST_POLICY_DEFAULT_SCRUB_FIELDS, sizeof c->scrub_fields);
+    c->ignore_exceptions[0] = '\0';
+    c->failure_threshold = 5;
 
     c->timeout_ms = 30 * 1000;
     c->connect_timeout_ms = 10 * 1000;

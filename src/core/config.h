@@ -19,7 +19,13 @@ typedef struct st_config {
     char environment[256];
     char release[256];
     char server_name[256];
-    double sample_rate;
+    double sample_rate;        /* errors kept, 0..1 */
+    double traces_sample_rate; /* transactions kept, 0..1 */
+    bool send_default_pii;
+    bool send_client_reports;
+    char scrub_fields[1024];      /* comma-separated; "none": no scrubbing */
+    char ignore_exceptions[2048]; /* comma-separated class names or message substrings */
+    uint32_t failure_threshold;   /* upstream.failure_threshold: failures that open the circuit */
 
     /* transport.* */
     int64_t timeout_ms;

@@ -4,6 +4,8 @@
 #include "envelope.h"
 #include "eventid.h"
 #include "gzip.h"
+#include "clientreport.h"
+#include "health.h"
 #include "log.h"
 #include "outcome.h"
 #include "ratelimit.h"
@@ -21,6 +23,7 @@
 
 #define ST_DRAINER_STACK (512u * 1024u)
 #define ST_ELECTION_POLL_MS 200 /* failover well inside the 2 s promise */
+#define ST_CLIENT_REPORT_IDLE_MS 30000 /* a pending report goes alone at most this often */
 
 typedef struct st_dsn_cache {
     bool parsed;
@@ -41,6 +44,7 @@ struct st_drainer {
     _Atomic bool finished;
     st_dsn_cache dsns[ST_QUEUE_DSN_SLOTS];
     st_delivery dv; /* while leading */
+    char report_item[ST_CLIENT_REPORT_ITEM_MAX]; /* rendered client_report, copied into a body */
 };
 
 static bool stop_requested(st_drainer *d, int64_t *deadline)
@@ -74,11 +78,33 @@ static void on_done(void *user, const st_send_result *r)
     st_flight *f = r->ctx;
     if (r->aborted) {
         /* Shutdown cut it short: it stays in flight and the next drainer reclaims it. */
-        free(f->payload);
-        free(f);
+        st_outcome_abandon(&d->dv, f);
         return;
     }
     st_outcome_response(&d->dv, f, r);
+}
+
+/* Take what is pending for a client report and render it into d->report_item; what does
+ * not fit in one item goes back at once. NULL when off or nothing is pending. */
+static st_discard_taken *take_report(st_drainer *d, size_t *item_len)
+{
+    st_discards *disc = st_queue_discards(d->q);
+    if (!d->cfg.send_client_reports || !st_discards_pending(disc))
+        return NULL;
+    st_discard_taken *t = malloc(sizeof *t);
+    st_discard_taken rest;
+    if (!t)
+        return NULL;
+    st_discards_take(disc, t);
+    int n = st_discards_render_item(t, st_now_wall_ms(), d->report_item, sizeof d->report_item,
+                                    item_len, &rest);
+    st_discards_restore(disc, &rest);
+    if (n <= 0) {
+        st_discards_restore(disc, t);
+        free(t);
+        return NULL;
+    }
+    return t;
 }
 
 /* Build the wire body of one record and hand it to curl. */
@@ -90,11 +116,12 @@ static void dispatch(st_drainer *d, st_sender *s, st_gzip *gz, st_taken_record *
                                       rec->meta.category_mask, st_now_wall_ms())) {
         st_queue_complete(d->q, rec->pos);
         atomic_fetch_add(&stats->events_rate_limit, 1);
+        st_queue_discard(d->q, ST_DISCARD_RATELIMIT_BACKOFF, rec->meta.category_mask, 1);
         free(rec->payload);
         rec->payload = NULL;
         return;
     }
-    st_flight *f = malloc(sizeof *f);
+    st_flight *f = calloc(1, sizeof *f);
     if (!f) { /* try again shortly */
         st_queue_retry_later(d->q, rec->pos, st_now_wall_ms() + 100);
         free(rec->payload);
@@ -111,21 +138,59 @@ static void dispatch(st_drainer *d, st_sender *s, st_gzip *gz, st_taken_record *
         st_outcome_give_up(&d->dv, f, "internal_sdk_error", 0, "the record's DSN is invalid", true);
         return;
     }
-    st_iov iov[3];
+    st_iov iov[5];
     char stamp[64];
     char *body = NULL;
     size_t body_len = 0;
-    if (st_envelope_stamp_sent_at(f->payload, f->payload_len, st_now_wall_ms(), iov, stamp) == 3)
-        body = gz ? st_gzip_compress(gz, iov, 3, &body_len) : st_join(iov, 3, &body_len);
+    if (st_envelope_stamp_sent_at(f->payload, f->payload_len, st_now_wall_ms(), iov, stamp) == 3) {
+        int n = 3;
+        size_t item_len = 0;
+        f->report = take_report(d, &item_len); /* discards ride on real traffic */
+        if (f->report) {
+            if (f->payload_len && f->payload[f->payload_len - 1] != '\n')
+                iov[n++] = (st_iov){"\n", 1};
+            iov[n++] = (st_iov){d->report_item, item_len};
+        }
+        body = gz ? st_gzip_compress(gz, iov, n, &body_len) : st_join(iov, n, &body_len);
+    }
     if (!body) {
         st_outcome_give_up(&d->dv, f, "internal_sdk_error", 0, "cannot build the request", true);
         return;
     }
     if (st_sender_submit(s, dsn, body, body_len, gz != NULL, f) != 0) {
         st_queue_retry_later(d->q, f->pos, st_now_wall_ms() + 100);
-        free(f->payload);
-        free(f);
+        st_outcome_abandon(&d->dv, f);
     }
+}
+
+/* When idle: a pending client report older than the interval goes on its own. */
+static void flush_report_alone(st_drainer *d, st_sender *s, st_gzip *gz)
+{
+    st_discards *disc = st_queue_discards(d->q);
+    int64_t now = st_now_wall_ms();
+    if (!d->cfg.send_client_reports || !st_discards_due(disc, now, ST_CLIENT_REPORT_IDLE_MS))
+        return;
+    const st_dsn *dsn = dsn_for_slot(d, 0);
+    st_flight *f = dsn ? calloc(1, sizeof *f) : NULL;
+    if (!f)
+        return;
+    size_t item_len = 0;
+    f->standalone = true;
+    f->report = take_report(d, &item_len);
+    if (!f->report) {
+        free(f);
+        return;
+    }
+    char header[64];
+    char when[32];
+    st_format_rfc3339(now, when);
+    int hl = snprintf(header, sizeof header, "{\"sent_at\":\"%s\"}\n", when);
+    st_iov iov[2] = {{header, (size_t)hl}, {d->report_item, item_len}};
+    size_t body_len = 0;
+    char *body = gz ? st_gzip_compress(gz, iov, 2, &body_len) : st_join(iov, 2, &body_len);
+    st_discards_mark_flushed(disc, now); /* at most one try per interval */
+    if (!body || st_sender_submit(s, dsn, body, body_len, gz != NULL, f) != 0)
+        st_outcome_abandon(&d->dv, f);
 }
 
 static int64_t mono_left(int64_t deadline) { return deadline - st_now_mono_ms(); }
@@ -161,6 +226,7 @@ static void lead(st_drainer *d)
     st_log(ST_LOG_INFO, "elected drainer", "queue", st_queue_location(d->q), NULL);
     int batch = d->cfg.batch_size > 0 ? d->cfg.batch_size : 1;
     st_taken_record *recs = calloc((size_t)batch, sizeof *recs);
+    st_health *health = st_queue_health(d->q);
     int64_t last_beat = 0;
     while (recs) {
         int64_t deadline = 0;
@@ -170,8 +236,18 @@ static void lead(st_drainer *d)
         uint32_t seq = st_queue_wake_seq(d->q);
         int room = st_sender_capacity(s);
         int taken = 0;
+        bool probe = false, paused = false;
+        /* An open circuit pauses sending; after its cool-down one probe goes. */
+        if (room > 0 && !st_health_may_send(health, st_now_wall_ms(), &probe)) {
+            room = 0;
+            paused = true;
+        }
+        if (probe)
+            room = 1;
         if (room > 0) {
             taken = st_queue_take(d->q, st_now_wall_ms(), recs, room < batch ? room : batch);
+            if (probe && taken == 0)
+                st_health_probe_cancel(health);
             for (int i = 0; i < taken; i++)
                 dispatch(d, s, gz, &recs[i]);
         }
@@ -193,11 +269,19 @@ static void lead(st_drainer *d)
         st_queue_snapshot_read(d->q, &snap);
         if (stopping && snap.length == 0)
             break;
+        if (!stopping && !paused)
+            flush_report_alone(d, s, gz);
         /* Enqueues wake us at once; queue.batch_timeout bounds an idle sleep anyway. */
         int64_t wait = d->cfg.batch_timeout_ms > 0 ? d->cfg.batch_timeout_ms : 1000;
         int64_t next_retry = st_queue_next_retry_ms(d->q);
         if (next_retry) {
             int64_t until = next_retry - st_now_wall_ms();
+            wait = until < wait ? (until > 0 ? until : 1) : wait;
+        }
+        if (paused) { /* look again when the next probe may go */
+            st_health_view hv;
+            st_health_snapshot(health, &hv);
+            int64_t until = hv.next_probe_ms - st_now_wall_ms();
             wait = until < wait ? (until > 0 ? until : 1) : wait;
         }
         if (stopping) {

@@ -1,5 +1,6 @@
 /* Outcomes of delivery: the only place that decides a record's fate after a send. */
 #include "outcome.h"
+#include "health.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "retry.h"
@@ -7,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static double unit_random(st_delivery *dv)
 {
@@ -30,10 +32,70 @@ static void count_response(st_shared_stats *stats, const st_send_result *r)
         atomic_fetch_add(&stats->responses_5xx, 1);
 }
 
+/* A client report that rode along is counted as sent, or put back for the next one. */
+static void settle_report(st_delivery *dv, st_flight *f, bool delivered)
+{
+    if (!f->report)
+        return;
+    if (delivered) {
+        atomic_fetch_add(st_queue_client_reports_sent(dv->q), 1);
+        st_discards_mark_flushed(st_queue_discards(dv->q), st_now_wall_ms());
+    } else {
+        st_discards_restore(st_queue_discards(dv->q), f->report);
+    }
+    free(f->report);
+    f->report = NULL;
+}
+
+static void release(st_flight *f)
+{
+    free(f->payload);
+    free(f);
+}
+
+void st_outcome_abandon(st_delivery *dv, st_flight *f)
+{
+    settle_report(dv, f, false);
+    release(f);
+}
+
+/* Upstream health: network errors and 5xx count against it, 2xx for it; transitions
+ * are logged once, not once per event. */
+static void track_health(st_delivery *dv, const st_send_result *r)
+{
+    st_health *h = st_queue_health(dv->q);
+    int64_t now = st_now_wall_ms();
+    long st = r->http_status;
+    if (st >= 200 && st < 300) {
+        if (st_health_success(h, now) == ST_HEALTH_RECOVERED)
+            st_log(ST_LOG_INFO, "upstream recovered: sending resumes", NULL);
+    } else if (st == 0 || st >= 500) {
+        char what[300];
+        if (st)
+            snprintf(what, sizeof what, "HTTP %ld", st);
+        else
+            snprintf(what, sizeof what, "%s", r->error);
+        if (st_health_failure(h, now, dv->cfg.failure_threshold, what) == ST_HEALTH_OPENED)
+            st_log(ST_LOG_ERROR, "upstream unhealthy: sending paused, probing with backoff",
+                   "error", what, NULL);
+    }
+}
+
+static int discard_reason_for(const char *reason)
+{
+    if (strcmp(reason, "network_error") == 0)
+        return ST_DISCARD_NETWORK_ERROR;
+    if (strcmp(reason, "internal_sdk_error") == 0)
+        return ST_DISCARD_INTERNAL_SDK_ERROR;
+    return ST_DISCARD_SEND_ERROR;
+}
+
 void st_outcome_give_up(st_delivery *dv, st_flight *f, const char *reason, long status,
                         const char *detail, bool keep)
 {
     st_shared_stats *stats = st_queue_stats(dv->q);
+    settle_report(dv, f, false);
+    st_queue_discard(dv->q, discard_reason_for(reason), f->meta.category_mask, 1);
     char st[16], attempts[16];
     snprintf(st, sizeof st, "%ld", status);
     snprintf(attempts, sizeof attempts, "%d", f->meta.attempts + 1);
@@ -58,8 +120,7 @@ void st_outcome_give_up(st_delivery *dv, st_flight *f, const char *reason, long 
                "status", st, "attempts", attempts, "error", detail, NULL);
     }
     st_queue_complete(dv->q, f->pos);
-    free(f->payload);
-    free(f);
+    release(f);
 }
 
 /* Name of a permanent failure, as it appears in dead-letter file names. */
@@ -78,6 +139,12 @@ void st_outcome_response(st_delivery *dv, st_flight *f, const st_send_result *r)
     count_response(stats, r);
     long st = r->http_status;
     int64_t now = st_now_wall_ms();
+    settle_report(dv, f, st >= 200 && st < 300);
+    track_health(dv, r);
+    if (f->standalone) { /* a client report alone: nothing queued behind it */
+        release(f);
+        return;
+    }
     if (st != 0) /* limits ride on every response, 200 included */
         st_ratelimit_apply_response(st_queue_ratelimits(dv->q), f->meta.dsn_slot, st,
                                     r->rate_limits, r->retry_after, now);

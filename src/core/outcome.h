@@ -3,6 +3,7 @@
 #ifndef ST_OUTCOME_H
 #define ST_OUTCOME_H
 
+#include "clientreport.h"
 #include "config.h"
 #include "deadletter.h"
 #include "queue.h"
@@ -22,7 +23,12 @@ typedef struct st_flight {
     st_record_meta meta;
     char *payload; /* the queued envelope (without sent_at) */
     size_t payload_len;
+    st_discard_taken *report; /* a client report riding along: restored if not delivered */
+    bool standalone;          /* a client report on its own: no queue record behind it */
 } st_flight;
+
+/* The flight is over without a response (aborted at shutdown): put its report back. */
+void st_outcome_abandon(st_delivery *dv, st_flight *f);
 
 /* A finished transfer: classify, learn limits, retry, drop or keep as a dead letter.
  * Frees f. */

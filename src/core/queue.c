@@ -494,6 +494,20 @@ const char *st_queue_location(const st_queue *q) { return q->location; }
 st_queue_header *st_queue_shared(st_queue *q) { return q->hdr; }
 st_shared_stats *st_queue_stats(st_queue *q) { return &q->hdr->stats; }
 st_ratelimit_table *st_queue_ratelimits(st_queue *q) { return &q->hdr->ratelimits; }
+st_discards *st_queue_discards(st_queue *q) { return &q->hdr->discards; }
+st_health *st_queue_health(st_queue *q) { return &q->hdr->health; }
+_Atomic uint64_t *st_queue_drops_total(st_queue *q) { return q->hdr->drops_total; }
+_Atomic uint64_t *st_queue_client_reports_sent(st_queue *q) { return &q->hdr->client_reports_sent; }
+
+void st_queue_discard(st_queue *q, int reason, uint32_t category_mask, uint64_t n)
+{
+    if (reason < 0 || reason >= ST_DISCARD_REASON_COUNT)
+        return;
+    for (int c = 1; c < ST_CAT_COUNT; c++) /* ST_CAT_ALL is no category of its own */
+        if (category_mask & (1u << c))
+            st_discards_add(&q->hdr->discards, (st_discard_reason)reason, (st_category)c, n);
+    atomic_fetch_add(&q->hdr->drops_total[reason], n);
+}
 
 /* Mapping, creation and attach live in queue_map.c. */
 int st_queue_map_open(const st_queue_options *opts, st_queue_header **hdr, size_t *map_size,

@@ -49,6 +49,13 @@ const char *st_queue_location(const st_queue *q);
 st_queue_header *st_queue_shared(st_queue *q);
 st_shared_stats *st_queue_stats(st_queue *q);
 struct st_ratelimit_table *st_queue_ratelimits(st_queue *q);
+struct st_discards *st_queue_discards(st_queue *q);
+struct st_health *st_queue_health(st_queue *q);
+_Atomic uint64_t *st_queue_drops_total(st_queue *q); /* indexed by st_discard_reason */
+_Atomic uint64_t *st_queue_client_reports_sent(st_queue *q);
+/* Count a discard (st_discard_reason) once per category of category_mask: for the next
+ * client report, and in the never-reset totals getMetrics() shows. */
+void st_queue_discard(st_queue *q, int reason, uint32_t category_mask, uint64_t n);
 
 /* Append a record made of pieces. ST_OK, ST_QUEUE_FULL (count or bytes), or
  * ST_TOO_LARGE (bigger than the whole ring). Never blocks beyond the memcpy. */

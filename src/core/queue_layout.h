@@ -7,6 +7,8 @@
 #include <stdatomic.h>
 #include "queue.h"
 #include "stats.h"
+#include "clientreport.h"
+#include "health.h"
 #include "ratelimit.h"
 
 #define ST_QUEUE_MAGIC 0x5354515545554531ull /* "STQUEUE1" */
@@ -66,6 +68,10 @@ struct st_queue_header {
 
     st_shared_stats stats;
     st_ratelimit_table ratelimits; /* per DSN slot: what any process learned holds for all */
+    st_discards discards;          /* for client reports: reset when reported */
+    _Atomic uint64_t drops_total[ST_DISCARD_REASON_COUNT]; /* for metrics: never reset */
+    _Atomic uint64_t client_reports_sent;
+    st_health health; /* the upstream circuit */
 
     /* Room to grow without a new layout version. */
     uint8_t reserved[4096];

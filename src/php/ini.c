@@ -19,6 +19,7 @@
 #include "php_ini.h"
 
 #include "php_sentry_transport.h"
+#include "../core/policy.h"
 #include "ini.h"
 #include "../core/common.h"
 #include "../core/config.h"
@@ -55,6 +56,12 @@ PHP_INI_BEGIN()
     ST_INI_ENTRY("release", ini_release, "")
     ST_INI_ENTRY("server_name", ini_server_name, "")
     ST_INI_ENTRY("sample_rate", ini_sample_rate, "")
+    ST_INI_ENTRY("traces_sample_rate", ini_traces_sample_rate, "")
+    ST_INI_ENTRY("send_default_pii", ini_send_default_pii, "0")
+    ST_INI_ENTRY("send_client_reports", ini_send_client_reports, "1")
+    ST_INI_ENTRY("scrub_fields", ini_scrub_fields, ST_POLICY_DEFAULT_SCRUB_FIELDS)
+    ST_INI_ENTRY("ignore_exceptions", ini_ignore_exceptions, "")
+    ST_INI_ENTRY("upstream.failure_threshold", ini_upstream_failure_threshold, "5")
 
     ST_INI_ENTRY("transport.timeout", ini_transport_timeout, "30s")
     ST_INI_ENTRY("transport.connect_timeout", ini_transport_connect_timeout, "10s")
@@ -534,6 +541,25 @@ void st_php_config_load(st_config *out, bool warn)
     if (!load_double(warn, KEY("sample_rate"), STG(ini_sample_rate), 0.0, 1.0, &out->sample_rate)) {
         (void)load_double(warn, "SENTRY_SAMPLE_RATE", getenv("SENTRY_SAMPLE_RATE"), 0.0, 1.0,
                           &out->sample_rate);
+    }
+
+    if (!load_double(warn, KEY("traces_sample_rate"), STG(ini_traces_sample_rate), 0.0, 1.0,
+                     &out->traces_sample_rate)) {
+        (void)load_double(warn, "SENTRY_TRACES_SAMPLE_RATE", getenv("SENTRY_TRACES_SAMPLE_RATE"),
+                          0.0, 1.0, &out->traces_sample_rate);
+    }
+    load_bool(warn, KEY("send_default_pii"), STG(ini_send_default_pii), &out->send_default_pii);
+    load_bool(warn, KEY("send_client_reports"), STG(ini_send_client_reports),
+              &out->send_client_reports);
+    load_text(warn, KEY("scrub_fields"), STG(ini_scrub_fields), &k_text, out->scrub_fields,
+              sizeof(out->scrub_fields));
+    load_text(warn, KEY("ignore_exceptions"), STG(ini_ignore_exceptions), &k_text,
+              out->ignore_exceptions, sizeof(out->ignore_exceptions));
+    {
+        int threshold = (int)out->failure_threshold;
+        load_int(warn, KEY("upstream.failure_threshold"), STG(ini_upstream_failure_threshold), 1,
+                 1000, &threshold);
+        out->failure_threshold = (uint32_t)threshold;
     }
 
     /* transport.* */

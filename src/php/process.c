@@ -9,6 +9,10 @@
 #include "../core/category.h"
 #include "../core/dsn.h"
 #include "../core/log.h"
+#include "../core/clientreport.h"
+#include "../core/eventid.h"
+#include "../core/health.h"
+#include "../core/policy.h"
 #include "../core/ratelimit.h"
 
 #include <pthread.h>
@@ -27,6 +31,10 @@ static struct {
     pid_t pid;        /* process that owns q/drainer below */
     st_queue *q;
     int dsn_slot;
+    st_policy policy; /* ignore rules, scrubbing, sampling: built once, read-only after */
+    bool policy_ready;
+    uint64_t rng;     /* for sampling; reseeded after fork */
+    pid_t rng_pid;
     char q_error[512]; /* set while the queue cannot be opened */
     int64_t q_next_try_mono;
     st_drainer *drainer;
@@ -71,6 +79,13 @@ void st_process_configure(const st_config *cfg)
     S.defaults.server_name = S.cfg.server_name;
     S.defaults.public_dsn = S.dsn.public_dsn;
     st_event_defaults_prepare(&S.defaults); /* if too long, events render them per call */
+    const char *scrub = strcmp(S.cfg.scrub_fields, "none") == 0 ? "" : S.cfg.scrub_fields;
+    char perr[256];
+    if (st_policy_init(&S.policy, scrub, S.cfg.ignore_exceptions, S.cfg.send_default_pii,
+                       S.cfg.sample_rate, S.cfg.traces_sample_rate, perr, sizeof perr) == 0)
+        S.policy_ready = true;
+    else if (!S.off_reason[0])
+        snprintf(S.off_reason, sizeof S.off_reason, "event policy unusable: %s", perr);
 }
 
 static void open_queue_locked(void)
@@ -145,6 +160,9 @@ void st_process_shutdown(void)
     if (S.q)
         st_queue_close(S.q);
     S.q = NULL;
+    if (S.policy_ready)
+        st_policy_free(&S.policy);
+    S.policy_ready = false;
     st_log_flush();
 }
 
@@ -175,6 +193,7 @@ void st_process_push(st_record_meta *meta, const st_iov *iov, int niov, zval *rv
                           until);
         snprintf(msg, sizeof msg, "rate limited until %s", until);
         atomic_fetch_add(&st_queue_stats(S.q)->events_rate_limit, 1);
+        st_queue_discard(S.q, ST_DISCARD_RATELIMIT_BACKOFF, meta->category_mask, 1);
         st_result_fail(rv, meta->event_id, msg, true);
         return;
     }
@@ -183,6 +202,7 @@ void st_process_push(st_record_meta *meta, const st_iov *iov, int niov, zval *rv
         st_result_ok(rv, meta->event_id);
         return;
     case ST_QUEUE_FULL:
+        st_queue_discard(S.q, ST_DISCARD_QUEUE_OVERFLOW, meta->category_mask, 1);
         st_result_fail(rv, meta->event_id, "queue full", false);
         return;
     case ST_TOO_LARGE:
@@ -191,6 +211,38 @@ void st_process_push(st_record_meta *meta, const st_iov *iov, int niov, zval *rv
     default:
         st_result_fail(rv, meta->event_id, "queue unavailable", false);
     }
+}
+
+int st_process_apply_policy(const char *json, size_t len, char **out, size_t *out_len)
+{
+    *out = NULL;
+    if (!S.policy_ready)
+        return ST_POLICY_KEEP;
+    return st_policy_apply(&S.policy, json, len, out, out_len);
+}
+
+bool st_process_sampled(int category)
+{
+    double rate = category == ST_CAT_TRANSACTION ? S.cfg.traces_sample_rate : S.cfg.sample_rate;
+    if (rate >= 1.0)
+        return true; /* the default: no random number needed */
+    pid_t pid = getpid();
+    if (S.rng_pid != pid || !S.rng) { /* a forked child must not repeat its parent's draws */
+        char seed[33];
+        st_event_id_generate(seed);
+        S.rng = strtoull(seed + 16, NULL, 16) | 1u;
+        S.rng_pid = pid;
+    }
+    S.rng ^= S.rng << 13;
+    S.rng ^= S.rng >> 7;
+    S.rng ^= S.rng << 17;
+    return st_policy_sampled(rate, S.rng);
+}
+
+void st_process_discard(int reason, uint32_t category_mask)
+{
+    if (S.q)
+        st_queue_discard(S.q, reason, category_mask, 1);
 }
 
 bool st_process_flush(int64_t timeout_ms)
@@ -267,6 +319,21 @@ void st_process_status(zval *rv)
         }
     }
     add_assoc_zval(rv, "rate_limits", &limits);
+
+    zval upstream;
+    array_init(&upstream);
+    st_health_view hv;
+    memset(&hv, 0, sizeof hv);
+    hv.state = "closed";
+    if (S.q)
+        st_health_snapshot(st_queue_health(S.q), &hv);
+    add_assoc_string(&upstream, "state", (char *)hv.state);
+    add_assoc_long(&upstream, "consecutive_failures", hv.consecutive_failures);
+    add_assoc_string(&upstream, "last_error", hv.last_error);
+    st_add_time(&upstream, "last_success_at", hv.last_success_ms);
+    st_add_time(&upstream, "since", hv.since_ms);
+    st_add_time(&upstream, "next_probe_at", strcmp(hv.state, "closed") ? hv.next_probe_ms : 0);
+    add_assoc_zval(rv, "upstream", &upstream);
 }
 
 void st_process_metrics(zval *rv)
@@ -298,6 +365,13 @@ void st_process_metrics(zval *rv)
     st_add_u64(rv, "drainer_elections", atomic_load(&s->drainer_elections));
     st_add_u64(rv, "dead_letters_written", atomic_load(&s->dead_letters_written));
     st_add_u64(rv, "dead_letters_pruned", atomic_load(&s->dead_letters_pruned));
+    zval drops;
+    array_init(&drops);
+    for (int r = 0; r < ST_DISCARD_REASON_COUNT; r++)
+        st_add_u64(&drops, st_discard_reason_name((st_discard_reason)r),
+                   S.q ? atomic_load(&st_queue_drops_total(S.q)[r]) : 0);
+    add_assoc_zval(rv, "drops", &drops);
+    st_add_u64(rv, "client_reports_sent", S.q ? atomic_load(st_queue_client_reports_sent(S.q)) : 0);
 }
 
 void st_process_info_live(void)

@@ -24,6 +24,14 @@ const st_event_defaults *st_process_event_defaults(void);
 /* Push one record (meta's DSN slot and enqueue time are filled here) and write the
  * sendEvent result into rv. */
 void st_process_push(st_record_meta *meta, const st_iov *iov, int niov, zval *rv);
+/* The event policy (ignore rules, scrubbing) of php.ini, applied to an event's JSON:
+ * see st_policy_apply. */
+int st_process_apply_policy(const char *json, size_t len, char **out, size_t *out_len);
+/* Whether an event of this category survives sample_rate / traces_sample_rate. */
+bool st_process_sampled(int category);
+/* Count a discard (st_discard_reason) for client reports and metrics. */
+void st_process_discard(int reason, uint32_t category_mask);
+
 /* Wait until the host's queue is empty or timeout_ms passes. */
 bool st_process_flush(int64_t timeout_ms);
 

@@ -2,7 +2,8 @@
 #include "results.h"
 #include "../core/common.h"
 
-static zend_string *key_success, *key_event_id, *key_error, *key_rate_limit;
+static zend_string *key_success, *key_event_id, *key_error, *key_rate_limit, *key_sampled,
+    *key_dropped;
 
 void st_result_init_keys(void)
 {
@@ -10,6 +11,8 @@ void st_result_init_keys(void)
     key_event_id = zend_string_init_interned("event_id", sizeof("event_id") - 1, 1);
     key_error = zend_string_init_interned("error", sizeof("error") - 1, 1);
     key_rate_limit = zend_string_init_interned("rate_limit", sizeof("rate_limit") - 1, 1);
+    key_sampled = zend_string_init_interned("sampled", sizeof("sampled") - 1, 1);
+    key_dropped = zend_string_init_interned("dropped", sizeof("dropped") - 1, 1);
 }
 
 void st_result_free_keys(void)
@@ -17,10 +20,11 @@ void st_result_free_keys(void)
     /* Interned strings are freed with the interned table. */
 }
 
-static void fill(zval *rv, bool ok, const char *event_id, const char *error, bool rate_limited)
+static void fill(zval *rv, bool ok, const char *event_id, const char *error, bool rate_limited,
+                 const char *dropped)
 {
     zval v;
-    array_init_size(rv, 4);
+    array_init_size(rv, 6);
     HashTable *ht = Z_ARRVAL_P(rv);
     ZVAL_BOOL(&v, ok);
     zend_hash_add_new(ht, key_success, &v);
@@ -36,13 +40,25 @@ static void fill(zval *rv, bool ok, const char *event_id, const char *error, boo
     zend_hash_add_new(ht, key_error, &v);
     ZVAL_BOOL(&v, rate_limited);
     zend_hash_add_new(ht, key_rate_limit, &v);
+    ZVAL_BOOL(&v, dropped[0] == '\0');
+    zend_hash_add_new(ht, key_sampled, &v);
+    if (dropped[0])
+        ZVAL_STRING(&v, dropped);
+    else
+        ZVAL_EMPTY_STRING(&v);
+    zend_hash_add_new(ht, key_dropped, &v);
 }
 
-void st_result_ok(zval *rv, const char *event_id) { fill(rv, true, event_id, "", false); }
+void st_result_ok(zval *rv, const char *event_id) { fill(rv, true, event_id, "", false, ""); }
 
 void st_result_fail(zval *rv, const char *event_id, const char *error, bool rate_limited)
 {
-    fill(rv, false, event_id, error, rate_limited);
+    fill(rv, false, event_id, error, rate_limited, "");
+}
+
+void st_result_dropped(zval *rv, const char *event_id, const char *reason)
+{
+    fill(rv, true, event_id, "", false, reason);
 }
 
 const char *st_result_json_error_message(php_json_error_code code)

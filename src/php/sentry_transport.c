@@ -17,6 +17,9 @@
 #include "sentry_transport_arginfo.h"
 
 #include "../core/category.h"
+#include "../core/clientreport.h"
+#include "../core/jsonscan.h"
+#include "../core/policy.h"
 #include "../core/envelope.h"
 #include "../core/eventid.h"
 #include "../core/log.h"
@@ -30,6 +33,21 @@ static zend_class_entry *sentry_transport_ce;
 /* ---------------------------------------------------------------- sending */
 
 /* Queue one event given as JSON; fills the result array. */
+/* The category an event would have, for counting one that never gets built. */
+static st_category event_category(const char *json, size_t len, const char *item_type)
+{
+    if (item_type)
+        return strcmp(item_type, "transaction") == 0 ? ST_CAT_TRANSACTION : ST_CAT_ERROR;
+    static const char *const keys[] = {"type"};
+    st_span v;
+    const char *s, *err;
+    size_t n;
+    if (st_json_scan_object(json, len, ST_MAX_JSON_DEPTH, keys, 1, &v, NULL, &err) == 0 &&
+        st_json_span_plain_string(json, v, &s, &n) && n == 11 && memcmp(s, "transaction", 11) == 0)
+        return ST_CAT_TRANSACTION;
+    return ST_CAT_ERROR;
+}
+
 static void send_json(const char *json, size_t len, const char *item_type, const char *given_id,
                       size_t given_id_len, zval *result)
 {
@@ -38,11 +56,38 @@ static void send_json(const char *json, size_t len, const char *item_type, const
         st_result_fail(result, "", why, false);
         return;
     }
+    /* Ignore rules and scrubbing come first: nothing unscrubbed is ever queued. */
+    char *scrubbed = NULL;
+    size_t scrubbed_len = 0;
+    switch (st_process_apply_policy(json, len, &scrubbed, &scrubbed_len)) {
+    case ST_POLICY_IGNORED:
+        st_process_discard(ST_DISCARD_IGNORED, 1u << event_category(json, len, item_type));
+        st_result_dropped(result, "", "ignored");
+        return;
+    case ST_POLICY_ERROR:
+        st_process_discard(ST_DISCARD_INTERNAL_SDK_ERROR, 1u << ST_CAT_ERROR);
+        st_result_fail(result, "", "event could not be scrubbed", false);
+        return;
+    case ST_POLICY_KEEP:
+        break;
+    }
+    if (scrubbed) {
+        json = scrubbed;
+        len = scrubbed_len;
+    }
     st_envelope_parts parts;
     const char *err = NULL;
     if (st_envelope_build_event(json, len, item_type, given_id, given_id_len,
                                 st_process_event_defaults(), &parts, &err) != 0) {
+        st_process_discard(ST_DISCARD_INVALID, 1u << ST_CAT_ERROR);
         st_result_fail(result, "", err, false);
+        free(scrubbed);
+        return;
+    }
+    if (!st_process_sampled(parts.category)) {
+        st_process_discard(ST_DISCARD_SAMPLE_RATE, 1u << parts.category);
+        st_result_dropped(result, parts.event_id, "sample_rate");
+        free(scrubbed);
         return;
     }
     st_record_meta meta;
@@ -52,6 +97,7 @@ static void send_json(const char *json, size_t len, const char *item_type, const
     meta.next_attempt_ms = 0;
     meta.enqueued_ms = 0;
     st_process_push(&meta, parts.iov, parts.niov, result);
+    free(scrubbed);
 }
 
 /* JSON-encode a PHP array with ext/json, keeping the caller's json_last_error(). */
