@@ -58,10 +58,7 @@ void st_process_configure(const st_config *cfg)
     S.cfg = *cfg;
     S.configured = true;
     configure_log();
-    /* Resolved here, on PHP's thread: the default reads TMPDIR, and getenv in the
-     * background thread could race PHP's putenv. */
-    if (!S.cfg.dead_letter_path[0])
-        st_deadletter_default_path(S.cfg.dead_letter_path, sizeof S.cfg.dead_letter_path);
+
 
     char err[256];
     if (!cfg->enabled) {
@@ -140,7 +137,13 @@ void st_process_ensure_running(void)
         open_queue_locked();
     if (S.q && !S.drainer) {
         char err[256];
-        if (st_drainer_start(&S.drainer, &S.cfg, S.q, err, sizeof err) != 0) {
+        /* The default dead-letter path is resolved here, on PHP's thread: it reads TMPDIR,
+         * and getenv in the background thread could race PHP's putenv. */
+        st_config drainer_cfg = S.cfg;
+        if (!drainer_cfg.dead_letter_path[0])
+            st_deadletter_default_path(drainer_cfg.dead_letter_path,
+                                       sizeof drainer_cfg.dead_letter_path);
+        if (st_drainer_start(&S.drainer, &drainer_cfg, S.q, err, sizeof err) != 0) {
             st_log(ST_LOG_ERROR, "cannot start background thread", "error", err, NULL);
             S.drainer = NULL;
         }

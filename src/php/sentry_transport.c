@@ -64,10 +64,17 @@ static void send_json(const char *json, size_t len, const char *item_type, const
         st_process_discard(ST_DISCARD_IGNORED, 1u << event_category(json, len, item_type));
         st_result_dropped(result, "", "ignored");
         return;
-    case ST_POLICY_ERROR:
-        st_process_discard(ST_DISCARD_INTERNAL_SDK_ERROR, 1u << ST_CAT_ERROR);
-        st_result_fail(result, "", "event could not be scrubbed", false);
+    case ST_POLICY_ERROR: {
+        /* Usually bad JSON: let validation name the problem. */
+        st_envelope_parts check;
+        const char *verr = NULL;
+        bool valid = st_envelope_build_event(json, len, item_type, given_id, given_id_len,
+                                             st_process_event_defaults(), &check, &verr) == 0;
+        st_process_discard(valid ? ST_DISCARD_INTERNAL_SDK_ERROR : ST_DISCARD_INVALID,
+                           1u << ST_CAT_ERROR);
+        st_result_fail(result, "", valid ? "event could not be scrubbed" : verr, false);
         return;
+    }
     case ST_POLICY_KEEP:
         break;
     }

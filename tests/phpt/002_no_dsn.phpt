@@ -26,7 +26,7 @@ var_dump(file_exists(st_shm_path('002_no_dsn')));
 echo "info: ", st_info_rows(st_phpinfo_text())['Status'], "\n";
 ?>
 --EXPECT--
-array(4) {
+array(6) {
   ["success"]=>
   bool(false)
   ["event_id"]=>
@@ -35,6 +35,10 @@ array(4) {
   string(58) "no DSN configured (set sentry_transport.dsn or SENTRY_DSN)"
   ["rate_limit"]=>
   bool(false)
+  ["sampled"]=>
+  bool(true)
+  ["dropped"]=>
+  string(0) ""
 }
 fail no DSN configured (set sentry_transport.dsn or SENTRY_DSN)
 fail no DSN configured (set sentry_transport.dsn or SENTRY_DSN)

@@ -1,5 +1,5 @@
 --TEST--
-sample_rate: 0 queues no error event (success=false, error says why); 0.5 queues about half
+sample_rate: 0 queues no error event (success=true, sampled=false, dropped=sample_rate, counted); 0.5 queues about half
 --SKIPIF--
 <?php $st_fresh = ['033_sample_rate']; require __DIR__ . '/skipif.inc'; ?>
 --INI--
@@ -15,21 +15,21 @@ sentry_transport.logging.level=error
 <?php
 require __DIR__ . '/st.inc';
 $ok = 0;
-$errors = [];
+$shapes = [];
 for ($i = 0; $i < 20; $i++) {
     $r = SentryTransport::sendEvent(['message' => "sampled $i"]);
     $ok += $r['success'] ? 1 : 0;
-    $errors[$r['error'] === '' ? '(no error)' : 'an error'] = true;
+    $shapes[json_encode([$r['sampled'], $r['dropped'], $r['error'], strlen($r['event_id'])])] = true;
 }
-echo "accepted results: $ok\n";
-echo "errors: ", implode(', ', array_keys($errors)), "\n";
+echo "success results: $ok\n";
+echo "shapes: ", implode(' ', array_keys($shapes)), "\n";
 $m = SentryTransport::getMetrics();
-echo "queue_length: {$m['queue_length']}, events_accepted: {$m['events_accepted']}\n";
+echo "queue_length: {$m['queue_length']}, events_accepted: {$m['events_accepted']}, dropped sample_rate: {$m['drops']['sample_rate']}\n";
 
 $code = <<<'PHP'
 $n = 0;
 for ($i = 0; $i < 400; $i++) {
-    $n += SentryTransport::sendEvent(['message' => "half $i"])['success'] ? 1 : 0;
+    $n += SentryTransport::sendEvent(['message' => "half $i"])['sampled'] ? 1 : 0;
 }
 st_out([$n, SentryTransport::getMetrics()['queue_length']]);
 PHP;
@@ -47,8 +47,8 @@ st_shm_remove('033_sample_rate');
 st_shm_remove('033_sample_rate_b');
 ?>
 --EXPECT--
-accepted results: 0
-errors: an error
-queue_length: 0, events_accepted: 0
+success results: 20
+shapes: [false,"sample_rate","",32]
+queue_length: 0, events_accepted: 0, dropped sample_rate: 20
 about half accepted
 queue_length matches

@@ -26,8 +26,8 @@ sentry_transport.logging.level=error
 --FILE--
 <?php
 require __DIR__ . '/st.inc';
-SentryTransport::sendEvent(['message' => 'one']);
-SentryTransport::sendEvent(['message' => 'two']);
+SentryTransport::sendEvent(['type' => 'transaction', 'transaction' => 'one']); // sample_rate=0.5 applies to errors only
+SentryTransport::sendEvent(['type' => 'transaction', 'transaction' => 'two']);
 $deadline = microtime(true) + 5;
 while (SentryTransport::getStatus()['drainer']['pid'] === 0 && microtime(true) < $deadline) {
     usleep(10000);
