@@ -106,8 +106,8 @@ bool st_discards_pending(st_discards *d)
 #define ITEM_HEADER_MAX (sizeof ITEM_HEADER_PREFIX - 1 + 4 + sizeof ITEM_HEADER_SUFFIX - 1)
 #define PAYLOAD_TAIL "]}"
 
-int st_discards_render_item(st_discard_taken *t, int64_t now_ms, char *out, size_t cap,
-                            size_t *len, st_discard_taken *rest)
+int st_discards_render_item(st_discard_taken *t, int64_t now_ms, char *out, size_t cap, size_t *len,
+                            st_discard_taken *rest)
 {
     memset(rest, 0, sizeof *rest);
     *len = 0;

@@ -97,8 +97,8 @@ bool st_discards_pending(st_discards *d);
  * Returns the number of entries rendered (> 0) with *len = item bytes; 0 if *t is empty
  * (nothing written, *len = 0, *rest empty); -1 if cap is too small to hold even one
  * entry (nothing written, *t unchanged, *rest empty, *len = 0). */
-int st_discards_render_item(st_discard_taken *t, int64_t now_ms, char *out, size_t cap,
-                            size_t *len, st_discard_taken *rest);
+int st_discards_render_item(st_discard_taken *t, int64_t now_ms, char *out, size_t cap, size_t *len,
+                            st_discard_taken *rest);
 
 /* The idle flush: true when something is pending and the last report is at least
  * interval_ms old (or never sent, or the wall clock went back past it). */

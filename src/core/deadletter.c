@@ -35,9 +35,18 @@ static atomic_uint tmp_seq;
 
 /* ------------------------------------------------------------------ names */
 
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-static bool is_hex_lower(char c) { return is_digit(c) || (c >= 'a' && c <= 'f'); }
-static bool is_reason_char(char c) { return (c >= 'a' && c <= 'z') || is_digit(c) || c == '_'; }
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+static bool is_hex_lower(char c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'f');
+}
+static bool is_reason_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || is_digit(c) || c == '_';
+}
 
 bool st_deadletter_parse_id(const char *id, st_deadletter_entry *e)
 {
@@ -95,7 +104,10 @@ bool st_deadletter_parse_id(const char *id, st_deadletter_entry *e)
     return true;
 }
 
-bool st_deadletter_valid_id(const char *id) { return st_deadletter_parse_id(id, NULL); }
+bool st_deadletter_valid_id(const char *id)
+{
+    return st_deadletter_parse_id(id, NULL);
+}
 
 /* "<id>.envelope" for a valid id; false otherwise. */
 static bool file_name(const char *id, char out[DL_NAME_MAX])
@@ -244,16 +256,15 @@ static int open_path(const char *path, int private_tail, char *err, size_t errle
                 return -1;
             }
         }
-        int next = openat(fd, c,
-                          O_RDONLY | O_DIRECTORY | O_CLOEXEC | (private_dir ? O_NOFOLLOW : 0));
+        int next =
+            openat(fd, c, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (private_dir ? O_NOFOLLOW : 0));
         if (next < 0) {
             int e = errno;
             if (private_dir && e == ELOOP)
                 snprintf(err, errlen, "refusing dead-letter directory %s: it is a symbolic link",
                          shown);
             else if (e == ENOTDIR)
-                snprintf(err, errlen, "refusing dead-letter directory %s: not a directory",
-                         shown);
+                snprintf(err, errlen, "refusing dead-letter directory %s: not a directory", shown);
             else
                 snprintf(err, errlen, "cannot open dead-letter directory %s: %s", shown,
                          strerror(e));
@@ -324,7 +335,10 @@ void st_deadletter_close(st_deadletter *dl)
     free(dl);
 }
 
-const char *st_deadletter_path(const st_deadletter *dl) { return dl->path; }
+const char *st_deadletter_path(const st_deadletter *dl)
+{
+    return dl->path;
+}
 
 /* ------------------------------------------------------------------ scanning */
 
@@ -424,8 +438,8 @@ static uint64_t prune(st_deadletter *dl)
         bytes += f[i].size;
     uint64_t count = n, pruned = 0;
     for (size_t i = 0; i < n; i++) {
-        bool over = (dl->max_files && count > dl->max_files) ||
-                    (dl->max_bytes && bytes > dl->max_bytes);
+        bool over =
+            (dl->max_files && count > dl->max_files) || (dl->max_bytes && bytes > dl->max_bytes);
         if (!over)
             break;
         if (unlinkat(dl->dirfd, f[i].name, 0) == 0)

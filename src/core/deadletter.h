@@ -29,12 +29,12 @@ typedef struct st_deadletter st_deadletter;
 #define ST_DEADLETTER_MAX_ATTEMPTS 99999
 
 typedef struct st_deadletter_entry {
-    char id[ST_DEADLETTER_ID_MAX];              /* the file name without ".envelope" */
-    char event_id[33];                          /* "" when the name says "none" */
+    char id[ST_DEADLETTER_ID_MAX]; /* the file name without ".envelope" */
+    char event_id[33];             /* "" when the name says "none" */
     char reason[ST_DEADLETTER_REASON_MAX + 1];
     int attempts;
-    int64_t failed_at_ms;                       /* wall clock */
-    uint64_t size;                              /* bytes of the envelope */
+    int64_t failed_at_ms; /* wall clock */
+    uint64_t size;        /* bytes of the envelope */
 } st_deadletter_entry;
 
 /* The default directory: "${TMPDIR:-/tmp}/sentry_transport-<euid>/dead-letters" (TMPDIR

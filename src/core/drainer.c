@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #define ST_DRAINER_STACK (512u * 1024u)
-#define ST_ELECTION_POLL_MS 200 /* failover well inside the 2 s promise */
+#define ST_ELECTION_POLL_MS 200        /* failover well inside the 2 s promise */
 #define ST_CLIENT_REPORT_IDLE_MS 30000 /* a pending report goes alone at most this often */
 
 typedef struct st_dsn_cache {
@@ -43,7 +43,7 @@ struct st_drainer {
     _Atomic bool leader;
     _Atomic bool finished;
     st_dsn_cache dsns[ST_QUEUE_DSN_SLOTS];
-    st_delivery dv; /* while leading */
+    st_delivery dv;                              /* while leading */
     char report_item[ST_CLIENT_REPORT_ITEM_MAX]; /* rendered client_report, copied into a body */
 };
 
@@ -193,7 +193,10 @@ static void flush_report_alone(st_drainer *d, st_sender *s, st_gzip *gz)
         st_outcome_abandon(&d->dv, f);
 }
 
-static int64_t mono_left(int64_t deadline) { return deadline - st_now_mono_ms(); }
+static int64_t mono_left(int64_t deadline)
+{
+    return deadline - st_now_mono_ms();
+}
 
 /* Drain while holding the lease, until asked to stop and done (or out of time). */
 static void lead(st_drainer *d)
@@ -330,8 +333,7 @@ static void *drainer_main(void *arg)
     return NULL;
 }
 
-int st_drainer_start(st_drainer **out, const st_config *cfg, st_queue *q, char *err,
-                     size_t errlen)
+int st_drainer_start(st_drainer **out, const st_config *cfg, st_queue *q, char *err, size_t errlen)
 {
     st_drainer *d = calloc(1, sizeof *d);
     if (!d) {
@@ -404,5 +406,11 @@ bool st_drainer_stop(st_drainer *d, int64_t flush_timeout_ms)
     return true;
 }
 
-bool st_drainer_is_leader(const st_drainer *d) { return d && atomic_load(&d->leader); }
-int st_drainer_owner_pid(const st_drainer *d) { return d ? d->owner_pid : 0; }
+bool st_drainer_is_leader(const st_drainer *d)
+{
+    return d && atomic_load(&d->leader);
+}
+int st_drainer_owner_pid(const st_drainer *d)
+{
+    return d ? d->owner_pid : 0;
+}

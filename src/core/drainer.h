@@ -10,8 +10,7 @@
 typedef struct st_drainer st_drainer;
 
 /* Start the thread, every signal blocked before it exists. */
-int st_drainer_start(st_drainer **out, const st_config *cfg, st_queue *q, char *err,
-                     size_t errlen);
+int st_drainer_start(st_drainer **out, const st_config *cfg, st_queue *q, char *err, size_t errlen);
 /* Stop: a drainer keeps sending until the queue is empty or flush_timeout_ms passes,
  * then aborts what is in flight; a waiting thread exits at once. Joins within a bound
  * and frees d. Returns false if the thread did not end in time (it is then left

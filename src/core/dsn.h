@@ -5,13 +5,14 @@
 #include "common.h"
 
 typedef struct st_dsn {
-    char endpoint[2048];    /* {scheme}://{host}[:{port}]{/path}/api/{project_id}/envelope/ */
-    char auth_header[640];  /* "X-Sentry-Auth: Sentry sentry_version=7, sentry_client=…, sentry_key=…" */
-    char public_dsn[1536];  /* the DSN without its secret: safe for envelope headers, status, logs */
+    char endpoint[2048];   /* {scheme}://{host}[:{port}]{/path}/api/{project_id}/envelope/ */
+    char auth_header[640]; /* "X-Sentry-Auth: Sentry sentry_version=7, sentry_client=…,
+                              sentry_key=…" */
+    char public_dsn[1536]; /* the DSN without its secret: safe for envelope headers, status, logs */
     char public_key[128];
     char project_id[64];
-    char host[256];         /* IPv6 without brackets */
-    int port;               /* explicit port or the scheme's default */
+    char host[256]; /* IPv6 without brackets */
+    int port;       /* explicit port or the scheme's default */
     bool https;
     bool has_secret;
 } st_dsn;

@@ -52,8 +52,7 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     }
     if (c < 0xF5) {
         unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-        return n >= 4 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 &&
-                       (s[3] & 0xC0) == 0x80
+        return n >= 4 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80
                    ? 4
                    : 0;
     }
@@ -151,8 +150,8 @@ enum {
 };
 
 static const char *const event_keys[K_COUNT] = {
-    "event_id", "timestamp", "platform", "level", "sdk",
-    "environment", "release", "server_name", "type",
+    "event_id",    "timestamp", "platform",    "level", "sdk",
+    "environment", "release",   "server_name", "type",
 };
 
 static void add_iov(st_envelope_parts *out, const void *base, size_t len)
@@ -253,8 +252,8 @@ int st_event_defaults_prepare(st_event_defaults *d)
 }
 
 int st_envelope_build_event(const char *json, size_t len, const char *item_type,
-                            const char *given_id, size_t given_id_len,
-                            const st_event_defaults *d, st_envelope_parts *out, const char **err)
+                            const char *given_id, size_t given_id_len, const st_event_defaults *d,
+                            st_envelope_parts *out, const char **err)
 {
     st_span v[K_COUNT];
     st_json_object_info info;
@@ -359,7 +358,8 @@ int st_envelope_build_event(const char *json, size_t len, const char *item_type,
     const char *obj = json + info.open_brace;
     const char *close = json + info.close_brace;
     st_span ev = v[K_EVENT_ID];
-    bool replace_id = ev.len != 0 && !(ev.len == 34 && memcmp(json + ev.off, w.buf + id_at, 34) == 0);
+    bool replace_id =
+        ev.len != 0 && !(ev.len == 34 && memcmp(json + ev.off, w.buf + id_at, 34) == 0);
     size_t payload_len = (size_t)(close - obj) + 1 + fill_len;
     if (replace_id)
         payload_len = payload_len - ev.len + 34;
@@ -629,7 +629,8 @@ int st_envelope_queued_form(const char *buf, size_t len, st_envelope_info *info,
     bool id_edit = false;
     if (info->event_id[0]) {
         st_span v = info->header_event_id;
-        bool same = v.len == 34 && buf[v.off] == '"' && memcmp(buf + v.off + 1, info->event_id, 32) == 0;
+        bool same =
+            v.len == 34 && buf[v.off] == '"' && memcmp(buf + v.off + 1, info->event_id, 32) == 0;
         if (v.len && !same) {
             id_at = v.off;
             id_end = v.off + v.len;

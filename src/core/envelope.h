@@ -59,17 +59,17 @@ typedef struct st_envelope_parts {
  * UTF-8 in string", …), "event item exceeds 1 MiB", or (defaults too long for scratch)
  * "envelope defaults (…) too long". */
 int st_envelope_build_event(const char *json, size_t len, const char *item_type,
-                            const char *given_id, size_t given_id_len,
-                            const st_event_defaults *d, st_envelope_parts *out, const char **err);
+                            const char *given_id, size_t given_id_len, const st_event_defaults *d,
+                            st_envelope_parts *out, const char **err);
 
 /* What st_envelope_inspect learns from an envelope the caller serialized. */
 typedef struct st_envelope_info {
     char event_id[33];      /* "" when the header has none and no event item carries one */
     uint32_t category_mask; /* bit (1u << st_category) for every item */
     int items;
-    int events;             /* event + transaction items (at most 1 allowed) */
-    st_span sent_at;        /* header's "sent_at" member span incl. key, to strip; len 0 if absent */
-    size_t header_len;      /* bytes of the header line, without its '\n' */
+    int events;        /* event + transaction items (at most 1 allowed) */
+    st_span sent_at;   /* header's "sent_at" member span incl. key, to strip; len 0 if absent */
+    size_t header_len; /* bytes of the header line, without its '\n' */
     st_span header_event_id; /* the header's event_id VALUE span; len 0 if absent */
     size_t header_open;      /* offset of the header's '{' */
     bool header_empty;       /* the header object has no members */

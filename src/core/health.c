@@ -89,7 +89,8 @@ static void set_error(st_health *h, const char *error)
 /* false if no consistent copy could be made (a writer died mid-write): out is "". */
 static bool read_error(const st_health *h, char out[ST_HEALTH_ERROR_MAX])
 {
-    st_health *m = (st_health *)h; /* atomic loads only; the cast spares old compilers' const rules */
+    st_health *m =
+        (st_health *)h; /* atomic loads only; the cast spares old compilers' const rules */
     uint64_t words[ERROR_WORDS];
     for (int attempt = 0; attempt < 1000; attempt++) {
         if (attempt >= 8)

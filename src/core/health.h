@@ -49,17 +49,17 @@ typedef enum st_health_transition {
 typedef struct st_health {
     _Atomic uint32_t state;                /* st_health_state */
     _Atomic uint32_t consecutive_failures; /* since the last success */
-    _Atomic uint32_t opens;                /* consecutive opens since the last close: the cool-down */
-    _Atomic uint32_t last_error_seq;       /* seqlock: odd while last_error is written */
-    _Atomic uint64_t times_opened;         /* CLOSED → OPEN transitions, ever */
-    _Atomic int64_t opened_at_ms;          /* wall clock of the last open (or re-open) */
-    _Atomic int64_t next_probe_ms;         /* OPEN: when a probe may go */
-    _Atomic int64_t probe_until_ms;        /* 0: no probe in flight; else its lease end */
-    _Atomic int64_t last_success_ms;       /* 0: never */
-    _Atomic int64_t last_failure_ms;       /* 0: never */
-    _Atomic int64_t since_ms;              /* open/half_open: when the outage began (first
-                                            * open); closed: when it recovered; 0: closed
-                                            * since the queue was created */
+    _Atomic uint32_t opens;          /* consecutive opens since the last close: the cool-down */
+    _Atomic uint32_t last_error_seq; /* seqlock: odd while last_error is written */
+    _Atomic uint64_t times_opened;   /* CLOSED → OPEN transitions, ever */
+    _Atomic int64_t opened_at_ms;    /* wall clock of the last open (or re-open) */
+    _Atomic int64_t next_probe_ms;   /* OPEN: when a probe may go */
+    _Atomic int64_t probe_until_ms;  /* 0: no probe in flight; else its lease end */
+    _Atomic int64_t last_success_ms; /* 0: never */
+    _Atomic int64_t last_failure_ms; /* 0: never */
+    _Atomic int64_t since_ms;        /* open/half_open: when the outage began (first
+                                      * open); closed: when it recovered; 0: closed
+                                      * since the queue was created */
     /* last_error as words so that the seqlock's reads and writes are atomic (no C11 data
      * race, clean under TSan); bytes packed with memcpy. */
     _Atomic uint64_t last_error[ST_HEALTH_ERROR_MAX / 8];
@@ -71,8 +71,8 @@ typedef struct st_health_view {
     uint32_t consecutive_failures;
     uint32_t opens; /* consecutive opens (0 when closed) */
     uint64_t times_opened;
-    int64_t opened_at_ms;  /* 0 when closed */
-    int64_t next_probe_ms; /* 0 when closed */
+    int64_t opened_at_ms;                               /* 0 when closed */
+    int64_t next_probe_ms;                              /* 0 when closed */
     int64_t last_success_ms, last_failure_ms, since_ms; /* 0: never; since_ms as in st_health */
     char last_error[ST_HEALTH_ERROR_MAX]; /* "" if none (or unreadable: writer died mid-write) */
 } st_health_view;

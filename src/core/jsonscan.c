@@ -34,11 +34,10 @@
 
 /* hex digit value, or -1 */
 static const signed char hexval[256] = {
-    ['0'] = 0 + 1, ['1'] = 1 + 1, ['2'] = 2 + 1, ['3'] = 3 + 1, ['4'] = 4 + 1,
-    ['5'] = 5 + 1, ['6'] = 6 + 1, ['7'] = 7 + 1, ['8'] = 8 + 1, ['9'] = 9 + 1,
-    ['a'] = 10 + 1, ['b'] = 11 + 1, ['c'] = 12 + 1, ['d'] = 13 + 1, ['e'] = 14 + 1,
-    ['f'] = 15 + 1, ['A'] = 10 + 1, ['B'] = 11 + 1, ['C'] = 12 + 1, ['D'] = 13 + 1,
-    ['E'] = 14 + 1, ['F'] = 15 + 1,
+    ['0'] = 0 + 1,  ['1'] = 1 + 1,  ['2'] = 2 + 1,  ['3'] = 3 + 1,  ['4'] = 4 + 1,  ['5'] = 5 + 1,
+    ['6'] = 6 + 1,  ['7'] = 7 + 1,  ['8'] = 8 + 1,  ['9'] = 9 + 1,  ['a'] = 10 + 1, ['b'] = 11 + 1,
+    ['c'] = 12 + 1, ['d'] = 13 + 1, ['e'] = 14 + 1, ['f'] = 15 + 1, ['A'] = 10 + 1, ['B'] = 11 + 1,
+    ['C'] = 12 + 1, ['D'] = 13 + 1, ['E'] = 14 + 1, ['F'] = 15 + 1,
 };
 /* (stored +1 so that the zero-initialised rest of the table means "not hex") */
 
@@ -110,8 +109,8 @@ static inline uint64_t window_mask(const unsigned char *p, const unsigned char *
         x = __builtin_bswap64(x); /* byte k of the input in bits 8k..8k+7 */
 #endif
         uint64_t tq = x ^ (ones * '"'), tb = x ^ (ones * '\\');
-        uint64_t eq = ~(((tq & lo7) + lo7) | tq | lo7);   /* 0x80 where byte == '"' */
-        uint64_t eb = ~(((tb & lo7) + lo7) | tb | lo7);   /* 0x80 where byte == '\\' */
+        uint64_t eq = ~(((tq & lo7) + lo7) | tq | lo7);  /* 0x80 where byte == '"' */
+        uint64_t eb = ~(((tb & lo7) + lo7) | tb | lo7);  /* 0x80 where byte == '\\' */
         uint64_t ctl = (x | ~((x & lo7) + ones * 0x60)); /* 0x80 where < 0x20 or >= 0x80 */
         uint64_t f = (eq | eb | ctl) & hi;
         /* gather the 8 flag bits (bit 7 of each byte) into one byte, byte k → bit k */
@@ -134,7 +133,14 @@ string_special(const unsigned char *p, const unsigned char *end, const char **er
             return NULL;
         }
         switch (p[1]) {
-        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+        case '"':
+        case '\\':
+        case '/':
+        case 'b':
+        case 'f':
+        case 'n':
+        case 'r':
+        case 't':
             return p + 2;
         case 'u': {
             if (end - p < 6) {
@@ -248,11 +254,21 @@ static bool escaped_key_equals(const unsigned char *s, size_t n, const char *key
             unsigned char e = s[i + 1];
             i += 2;
             switch (e) {
-            case 'b': buf[0] = '\b'; break;
-            case 'f': buf[0] = '\f'; break;
-            case 'n': buf[0] = '\n'; break;
-            case 'r': buf[0] = '\r'; break;
-            case 't': buf[0] = '\t'; break;
+            case 'b':
+                buf[0] = '\b';
+                break;
+            case 'f':
+                buf[0] = '\f';
+                break;
+            case 'n':
+                buf[0] = '\n';
+                break;
+            case 'r':
+                buf[0] = '\r';
+                break;
+            case 't':
+                buf[0] = '\t';
+                break;
             case 'u': {
                 unsigned long cp = (unsigned long)hex4(s + i);
                 i += 4;
@@ -281,7 +297,9 @@ static bool escaped_key_equals(const unsigned char *s, size_t n, const char *key
                 }
                 break;
             }
-            default: buf[0] = e; break; /* " \ / */
+            default:
+                buf[0] = e;
+                break; /* " \ / */
             }
         }
         if (klen - j < blen || memcmp(key + j, buf, blen) != 0)
@@ -304,9 +322,8 @@ static bool key_equals(const unsigned char *k, size_t n, bool escaped, const cha
 
 /* Slow path after a key: whitespace, then the ':'. Returns the position after it, or
  * NULL with *err set. */
-__attribute__((noinline)) static const unsigned char *colon(const unsigned char *p,
-                                                            const unsigned char *end,
-                                                            const char **err)
+__attribute__((noinline)) static const unsigned char *
+colon(const unsigned char *p, const unsigned char *end, const char **err)
 {
     p = skip_ws(p, end);
     if (p >= end) {
@@ -321,7 +338,7 @@ __attribute__((noinline)) static const unsigned char *colon(const unsigned char 
 }
 
 #define KEY_HASHED 32 /* up to this many keys are looked up through a hash */
-#define KEY_HASH(b0, b1) ((((b0) * 5u) ^ (b1)) & 63u)
+#define KEY_HASH(b0, b1) ((((b0)*5u) ^ (b1)) & 63u)
 
 int st_json_scan_object_keys(const char *buf, size_t len, int max_depth, const char *const *keys,
                              size_t nkeys, st_span *values, st_span *key_spans,
@@ -491,8 +508,17 @@ value:
         goto key;
     }
     switch (*p) {
-    case '-': case '0': case '1': case '2': case '3': case '4':
-    case '5': case '6': case '7': case '8': case '9':
+    case '-':
+    case '0':
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7':
+    case '8':
+    case '9':
         if (*p == '-')
             p++;
         if (p >= end || !is_digit(*p)) {
@@ -559,8 +585,9 @@ value:
         const unsigned char *b = p;
         while (b > start && is_ws(b[-1]))
             b--;
-        *err = (*p == ']' && b > start && b[-1] == ',') ? "trailing comma in array"
-                                                        : "unexpected character where a value was expected";
+        *err = (*p == ']' && b > start && b[-1] == ',')
+                   ? "trailing comma in array"
+                   : "unexpected character where a value was expected";
         return -1;
     }
     }
@@ -618,8 +645,7 @@ eof:
 }
 
 int st_json_scan_object(const char *buf, size_t len, int max_depth, const char *const *keys,
-                        size_t nkeys, st_span *values, st_json_object_info *info,
-                        const char **err)
+                        size_t nkeys, st_span *values, st_json_object_info *info, const char **err)
 {
     return st_json_scan_object_keys(buf, len, max_depth, keys, nkeys, values, NULL, info, err);
 }

@@ -27,8 +27,7 @@ typedef struct st_json_object_info {
  * 512; the top-level object is depth 1. Unpaired UTF-16 surrogates in \u escapes are
  * rejected, as Relay's serde_json does. */
 int st_json_scan_object(const char *buf, size_t len, int max_depth, const char *const *keys,
-                        size_t nkeys, st_span *values, st_json_object_info *info,
-                        const char **err);
+                        size_t nkeys, st_span *values, st_json_object_info *info, const char **err);
 
 /* As st_json_scan_object, and also key_spans[i] (NULL: not wanted) receives the span of
  * the matched key itself, from its opening quote to its closing quote inclusive (for

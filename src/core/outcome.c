@@ -177,8 +177,8 @@ void st_outcome_response(st_delivery *dv, st_flight *f, const st_send_result *r)
             delay = asked - now;
         st_queue_retry_later(dv->q, f->pos, now + delay);
         atomic_fetch_add(&stats->total_retries, 1);
-        st_log(ST_LOG_WARNING, "send failed, will retry", "event_id", f->meta.event_id,
-               "status", status, "error", r->error, NULL);
+        st_log(ST_LOG_WARNING, "send failed, will retry", "event_id", f->meta.event_id, "status",
+               status, "error", r->error, NULL);
         break;
     }
     case ST_OUTCOME_PERMANENT:

@@ -132,8 +132,8 @@ void st_policy_free(st_policy *p)
 }
 
 int st_policy_init(st_policy *p, const char *scrub_fields_csv, const char *ignore_csv,
-                   bool send_default_pii, double sample_rate, double traces_sample_rate,
-                   char *err, size_t errlen)
+                   bool send_default_pii, double sample_rate, double traces_sample_rate, char *err,
+                   size_t errlen)
 {
     memset(p, 0, sizeof *p);
     if (sample_rate != sample_rate) {
@@ -177,8 +177,8 @@ int st_policy_init(st_policy *p, const char *scrub_fields_csv, const char *ignor
         for (size_t i = 0; i < p->n_scrub; i++) {
             if (p->scrub_len[i] < 2)
                 continue; /* (the filter is only used when every field has 2 bytes) */
-            unsigned bg = (unsigned char)p->scrub_fields[i][0] << 8 |
-                          (unsigned char)p->scrub_fields[i][1];
+            unsigned bg =
+                (unsigned char)p->scrub_fields[i][0] << 8 | (unsigned char)p->scrub_fields[i][1];
             p->scrub_bigram[bg >> 3] |= (uint8_t)(1u << (bg & 7));
         }
     }
@@ -278,8 +278,8 @@ static const char *str_end(const char *p, const char *end, bool *escaped)
 /* Bytes that matter when skipping a container: 1 = opens, 2 = closes, 3 = string;
  * 4 = ends a number or literal (with 1, 2, 3). */
 static const unsigned char skip_class[256] = {
-    ['{'] = 1, ['['] = 1, ['}'] = 2, [']'] = 2, ['"'] = 3,
-    [','] = 4, [':'] = 4, [' '] = 4, ['\n'] = 4, ['\r'] = 4, ['\t'] = 4,
+    ['{'] = 1, ['['] = 1, ['}'] = 2,  [']'] = 2,  ['"'] = 3,  [','] = 4,
+    [':'] = 4, [' '] = 4, ['\n'] = 4, ['\r'] = 4, ['\t'] = 4,
 };
 
 /* Just past the value starting at p, or NULL when there is none. */
@@ -358,11 +358,26 @@ static size_t unescape(const char *s, size_t n, char *o)
         }
         char e = s[i + 1];
         switch (e) {
-        case 'b': o[j++] = '\b'; i += 2; break;
-        case 'f': o[j++] = '\f'; i += 2; break;
-        case 'n': o[j++] = '\n'; i += 2; break;
-        case 'r': o[j++] = '\r'; i += 2; break;
-        case 't': o[j++] = '\t'; i += 2; break;
+        case 'b':
+            o[j++] = '\b';
+            i += 2;
+            break;
+        case 'f':
+            o[j++] = '\f';
+            i += 2;
+            break;
+        case 'n':
+            o[j++] = '\n';
+            i += 2;
+            break;
+        case 'r':
+            o[j++] = '\r';
+            i += 2;
+            break;
+        case 't':
+            o[j++] = '\t';
+            i += 2;
+            break;
         case 'u': {
             long cp = i + 6 <= n ? hex4(s + i + 2) : -1;
             if (cp < 0) {
@@ -395,7 +410,10 @@ static size_t unescape(const char *s, size_t n, char *o)
             }
             break;
         }
-        default: o[j++] = e; i += 2; break; /* " \ / (and, leniently, anything) */
+        default:
+            o[j++] = e;
+            i += 2;
+            break; /* " \ / (and, leniently, anything) */
         }
     }
     return j;
@@ -452,8 +470,8 @@ static bool scrub_match(const st_policy *pol, const char *k, size_t n)
 }
 
 static const char *const pii_headers[] = {
-    "authorization", "proxy-authorization", "cookie", "set-cookie",
-    "x-forwarded-for", "x-real-ip", "forwarded",
+    "authorization",   "proxy-authorization", "cookie",    "set-cookie",
+    "x-forwarded-for", "x-real-ip",           "forwarded",
 };
 
 static bool pii_header(const char *k, size_t n)
@@ -488,19 +506,19 @@ static bool text_ignored(const st_policy *pol, const char *t, size_t n)
 /* the walk                                                                              */
 
 enum ctx {
-    X_ROOT,      /* the event object */
-    X_SCRUB,     /* object or array inside a scrubbed member: keys are checked */
-    X_REQUEST,   /* request object, send_default_pii off */
-    X_HEADERS,   /* request.headers (object or list of pairs), send_default_pii off */
-    X_ENV,       /* request.env object, send_default_pii off */
-    X_USER,      /* user object, send_default_pii off */
-    X_CRUMBS,    /* breadcrumbs object: its "values" */
+    X_ROOT,    /* the event object */
+    X_SCRUB,   /* object or array inside a scrubbed member: keys are checked */
+    X_REQUEST, /* request object, send_default_pii off */
+    X_HEADERS, /* request.headers (object or list of pairs), send_default_pii off */
+    X_ENV,     /* request.env object, send_default_pii off */
+    X_USER,    /* user object, send_default_pii off */
+    X_CRUMBS,  /* breadcrumbs object: its "values" */
     X_CRUMB_LIST,
-    X_CRUMB,     /* one breadcrumb: its "data" */
-    X_EXC,       /* exception object: its "values" */
+    X_CRUMB, /* one breadcrumb: its "data" */
+    X_EXC,   /* exception object: its "values" */
     X_EXC_LIST,
-    X_EXC_ITEM,  /* one exception: its "type" and "value" */
-    X_MSG,       /* message or logentry object: its "message" and "formatted" */
+    X_EXC_ITEM, /* one exception: its "type" and "value" */
+    X_MSG,      /* message or logentry object: its "message" and "formatted" */
 };
 
 enum act { A_SKIP, A_FILTER, A_REMOVE, A_DESCEND, A_TYPE, A_TEXT, A_OOM };
@@ -510,9 +528,9 @@ typedef struct frame {
     bool array;
     bool filter_second; /* a [name, value] pair whose name matched */
     bool has_prev, cur_removed, kept;
-    uint32_t count;   /* members begun */
-    long pending;     /* removal edit whose end moves to the next member's start, or -1 */
-    size_t last_end;  /* just past the latest member's value */
+    uint32_t count;  /* members begun */
+    long pending;    /* removal edit whose end moves to the next member's start, or -1 */
+    size_t last_end; /* just past the latest member's value */
 } frame;
 
 typedef struct edit {
@@ -834,7 +852,7 @@ open: /* just after the '{' or '[' of the top frame */
         goto close;
     }
 
-member: {
+member : {
     p = ws(p, end);
     if (p >= end)
         return ST_POLICY_ERROR;

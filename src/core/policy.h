@@ -61,15 +61,15 @@
 
 #include "common.h"
 
-#define ST_POLICY_DEFAULT_SCRUB_FIELDS                                                      \
-    "password,passwd,secret,token,api_key,apikey,authorization,cookie,set-cookie,"          \
+#define ST_POLICY_DEFAULT_SCRUB_FIELDS                                                             \
+    "password,passwd,secret,token,api_key,apikey,authorization,cookie,set-cookie,"                 \
     "credit_card,card_number,cvv,ssn,bank_account"
 
 /* Built once per process from php.ini; read-only afterwards (any thread). */
 typedef struct st_policy {
     char **scrub_fields; /* lowercased, non-empty */
     size_t n_scrub;
-    char **ignore;       /* as configured, non-empty */
+    char **ignore; /* as configured, non-empty */
     size_t n_ignore;
     bool send_default_pii;
     double sample_rate, traces_sample_rate; /* clamped to [0,1] */
@@ -79,8 +79,8 @@ typedef struct st_policy {
     char **ignore_class; /* class-name form of ignore[i], or NULL when identical */
     size_t *ignore_class_len;
     size_t scrub_min_len;
-    uint32_t *scrub_by_first;     /* field indices ordered by first byte */
-    uint32_t scrub_first_off[257]; /* fields starting with byte c: by_first[off[c]..off[c+1]) */
+    uint32_t *scrub_by_first;        /* field indices ordered by first byte */
+    uint32_t scrub_first_off[257];   /* fields starting with byte c: by_first[off[c]..off[c+1]) */
     uint8_t scrub_bigram[65536 / 8]; /* bit (b0 << 8 | b1): some field starts with b0 b1 */
     uint8_t lower[256];              /* ASCII lowercase table */
 } st_policy;
@@ -90,8 +90,8 @@ typedef struct st_policy {
  * "out of memory", or "sample_rate is not a number" / "traces_sample_rate is not a
  * number" (NaN). On failure *p holds nothing to free (st_policy_free is still safe). */
 int st_policy_init(st_policy *p, const char *scrub_fields_csv, const char *ignore_csv,
-                   bool send_default_pii, double sample_rate, double traces_sample_rate,
-                   char *err, size_t errlen);
+                   bool send_default_pii, double sample_rate, double traces_sample_rate, char *err,
+                   size_t errlen);
 
 /* Release what init allocated; *p is zeroed (safe to call twice, or on a zeroed struct). */
 void st_policy_free(st_policy *p);

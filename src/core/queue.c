@@ -46,7 +46,10 @@ static void lock_queue(st_queue *q)
     }
 }
 
-static void unlock_queue(st_queue *q) { pthread_mutex_unlock(&q->hdr->lock); }
+static void unlock_queue(st_queue *q)
+{
+    pthread_mutex_unlock(&q->hdr->lock);
+}
 
 static int init_robust_mutex(pthread_mutex_t *m)
 {
@@ -64,9 +67,15 @@ static int init_robust_mutex(pthread_mutex_t *m)
 
 /* ---------------------------------------------------------------- records */
 
-static size_t align_up(size_t n) { return (n + ST_RECORD_ALIGN - 1) & ~(size_t)(ST_RECORD_ALIGN - 1); }
+static size_t align_up(size_t n)
+{
+    return (n + ST_RECORD_ALIGN - 1) & ~(size_t)(ST_RECORD_ALIGN - 1);
+}
 
-size_t st_queue_record_footprint(size_t n) { return align_up(sizeof(st_record_header) + n); }
+size_t st_queue_record_footprint(size_t n)
+{
+    return align_up(sizeof(st_record_header) + n);
+}
 
 static st_record_header *record_at(st_queue *q, uint64_t pos)
 {
@@ -384,7 +393,10 @@ void st_queue_lease_release(st_queue *q)
     pthread_mutex_unlock(&q->hdr->drainer_lease);
 }
 
-uint32_t st_queue_wake_seq(st_queue *q) { return atomic_load(&q->hdr->wake_seq); }
+uint32_t st_queue_wake_seq(st_queue *q)
+{
+    return atomic_load(&q->hdr->wake_seq);
+}
 
 void st_queue_wake(st_queue *q)
 {
@@ -490,14 +502,38 @@ void st_queue_prefault(st_queue *q)
 
 /* ---------------------------------------------------------------- accessors */
 
-const char *st_queue_location(const st_queue *q) { return q->location; }
-st_queue_header *st_queue_shared(st_queue *q) { return q->hdr; }
-st_shared_stats *st_queue_stats(st_queue *q) { return &q->hdr->stats; }
-st_ratelimit_table *st_queue_ratelimits(st_queue *q) { return &q->hdr->ratelimits; }
-st_discards *st_queue_discards(st_queue *q) { return &q->hdr->discards; }
-st_health *st_queue_health(st_queue *q) { return &q->hdr->health; }
-_Atomic uint64_t *st_queue_drops_total(st_queue *q) { return q->hdr->drops_total; }
-_Atomic uint64_t *st_queue_client_reports_sent(st_queue *q) { return &q->hdr->client_reports_sent; }
+const char *st_queue_location(const st_queue *q)
+{
+    return q->location;
+}
+st_queue_header *st_queue_shared(st_queue *q)
+{
+    return q->hdr;
+}
+st_shared_stats *st_queue_stats(st_queue *q)
+{
+    return &q->hdr->stats;
+}
+st_ratelimit_table *st_queue_ratelimits(st_queue *q)
+{
+    return &q->hdr->ratelimits;
+}
+st_discards *st_queue_discards(st_queue *q)
+{
+    return &q->hdr->discards;
+}
+st_health *st_queue_health(st_queue *q)
+{
+    return &q->hdr->health;
+}
+_Atomic uint64_t *st_queue_drops_total(st_queue *q)
+{
+    return q->hdr->drops_total;
+}
+_Atomic uint64_t *st_queue_client_reports_sent(st_queue *q)
+{
+    return &q->hdr->client_reports_sent;
+}
 
 void st_queue_discard(st_queue *q, int reason, uint32_t category_mask, uint64_t n)
 {

@@ -25,7 +25,7 @@ typedef struct st_record_meta {
     char event_id[33];
     uint32_t category_mask; /* bit (1u << st_category) per item in the envelope */
     uint16_t dsn_slot;
-    uint16_t attempts; /* attempts already made */
+    uint16_t attempts;       /* attempts already made */
     int64_t enqueued_ms;     /* wall clock */
     int64_t next_attempt_ms; /* wall clock; 0: now */
 } st_record_meta;
@@ -94,13 +94,13 @@ void st_queue_wait(st_queue *q, uint32_t seq, int64_t timeout_ms);
 
 /* ---- status ---- */
 typedef struct st_queue_snapshot {
-    uint32_t length;           /* records queued, in flight included */
+    uint32_t length; /* records queued, in flight included */
     uint32_t inflight;
     uint32_t retry_waiting;
     uint64_t bytes_used;
     uint64_t bytes_capacity;
     uint32_t max_records;
-    int32_t drainer_pid;       /* 0: none */
+    int32_t drainer_pid; /* 0: none */
     int64_t drainer_since_ms;
     int64_t drainer_heartbeat_ms;
 } st_queue_snapshot;

@@ -69,8 +69,8 @@ static int adopt_after_reboot(st_queue_header *h, const char *boot_id)
     return rc;
 }
 
-static int open_object(const st_queue_options *opts, char *location, size_t loclen,
-                       bool *created, char *err, size_t errlen)
+static int open_object(const st_queue_options *opts, char *location, size_t loclen, bool *created,
+                       char *err, size_t errlen)
 {
     bool use_file = opts->path && opts->path[0];
     int flags = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
@@ -189,8 +189,10 @@ int st_queue_map_open(const st_queue_options *opts, st_queue_header **hdr_out, s
         atomic_store(&h->init_state, ST_INIT_READY);
     } else if (h->magic != ST_QUEUE_MAGIC || h->layout_version != ST_QUEUE_LAYOUT_VERSION ||
                h->total_size != size || atomic_load(&h->init_state) != ST_INIT_READY) {
-        snprintf(err, errlen, "queue %s has an unknown layout or was left half-initialised: "
-                              "refused (remove it to start over)", location);
+        snprintf(err, errlen,
+                 "queue %s has an unknown layout or was left half-initialised: "
+                 "refused (remove it to start over)",
+                 location);
         munmap(map, (size_t)size);
         goto fail;
     } else if (strncmp(h->boot_id, boot_id, sizeof h->boot_id) != 0) {

@@ -208,10 +208,9 @@ static size_t alpha_run(const char *p)
 
 static bool weekday(const char *s, size_t n)
 {
-    static const char *const names[] = {"mon",     "tue",      "wed",       "thu",
-                                        "fri",     "sat",      "sun",       "monday",
-                                        "tuesday", "wednesday", "thursday", "friday",
-                                        "saturday", "sunday"};
+    static const char *const names[] = {"mon",      "tue",    "wed",      "thu",     "fri",
+                                        "sat",      "sun",    "monday",   "tuesday", "wednesday",
+                                        "thursday", "friday", "saturday", "sunday"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (ieq(s, n, names[i]))
             return true;

@@ -194,8 +194,14 @@ void st_sender_free(st_sender *s)
     free(s);
 }
 
-int st_sender_capacity(const st_sender *s) { return s->nslots - s->inflight; }
-int st_sender_inflight(const st_sender *s) { return s->inflight; }
+int st_sender_capacity(const st_sender *s)
+{
+    return s->nslots - s->inflight;
+}
+int st_sender_inflight(const st_sender *s)
+{
+    return s->inflight;
+}
 
 int st_sender_submit(st_sender *s, const st_dsn *dsn, char *body, size_t len, bool gzipped,
                      void *ctx)

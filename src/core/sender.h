@@ -9,10 +9,10 @@
 typedef struct st_sender st_sender;
 
 typedef struct st_send_result {
-    void *ctx;          /* what the caller passed to st_sender_submit */
-    long http_status;   /* 0: no HTTP response */
-    int curl_code;      /* CURLcode; 0 with a status */
-    char error[256];    /* curl's message for network errors */
+    void *ctx;              /* what the caller passed to st_sender_submit */
+    long http_status;       /* 0: no HTTP response */
+    int curl_code;          /* CURLcode; 0 with a status */
+    char error[256];        /* curl's message for network errors */
     char rate_limits[1024]; /* X-Sentry-Rate-Limits, "" if absent */
     char retry_after[128];  /* Retry-After, "" if absent */
     double seconds;         /* total transfer time */

@@ -92,14 +92,16 @@ static bool dl_list(st_deadletter *dl, zend_long limit, st_deadletter_entry **ou
 static bool check_ids(HashTable *ids)
 {
     zval *v;
-    ZEND_HASH_FOREACH_VAL(ids, v) {
+    ZEND_HASH_FOREACH_VAL(ids, v)
+    {
         ZVAL_DEREF(v);
         if (Z_TYPE_P(v) != IS_STRING) {
             zend_argument_type_error(1, "must contain only strings, %s given",
                                      zend_zval_type_name(v));
             return false;
         }
-    } ZEND_HASH_FOREACH_END();
+    }
+    ZEND_HASH_FOREACH_END();
     return true;
 }
 
@@ -133,8 +135,8 @@ ZEND_METHOD(SentryTransport, getDeadLetters)
 {
     zend_long limit = 100;
     ZEND_PARSE_PARAMETERS_START(0, 1)
-        Z_PARAM_OPTIONAL
-        Z_PARAM_LONG(limit)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_LONG(limit)
     ZEND_PARSE_PARAMETERS_END();
     if (limit < 1) {
         zend_argument_value_error(1, "must be greater than or equal to 1");
@@ -178,16 +180,15 @@ ZEND_METHOD(SentryTransport, replayDeadLetters)
 {
     HashTable *ids = NULL;
     ZEND_PARSE_PARAMETERS_START(0, 1)
-        Z_PARAM_OPTIONAL
-        Z_PARAM_ARRAY_HT_OR_NULL(ids)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_ARRAY_HT_OR_NULL(ids)
     ZEND_PARSE_PARAMETERS_END();
     if (ids && !check_ids(ids))
         RETURN_THROWS();
     st_process_ensure_running();
     const char *why = st_process_unavailable_reason();
     if (why) {
-        zend_throw_exception_ex(spl_ce_RuntimeException, 0, "cannot replay dead letters: %s",
-                                why);
+        zend_throw_exception_ex(spl_ce_RuntimeException, 0, "cannot replay dead letters: %s", why);
         RETURN_THROWS();
     }
     bool absent;
@@ -200,11 +201,13 @@ ZEND_METHOD(SentryTransport, replayDeadLetters)
     zend_long replayed = 0;
     if (ids) {
         zval *v;
-        ZEND_HASH_FOREACH_VAL(ids, v) {
+        ZEND_HASH_FOREACH_VAL(ids, v)
+        {
             ZVAL_DEREF(v);
             if (usable_id(Z_STR_P(v)))
                 replayed += replay_one(dl, Z_STRVAL_P(v));
-        } ZEND_HASH_FOREACH_END();
+        }
+        ZEND_HASH_FOREACH_END();
     } else {
         st_deadletter_entry *e;
         int n;
@@ -225,8 +228,8 @@ ZEND_METHOD(SentryTransport, purgeDeadLetters)
 {
     HashTable *ids = NULL;
     ZEND_PARSE_PARAMETERS_START(0, 1)
-        Z_PARAM_OPTIONAL
-        Z_PARAM_ARRAY_HT_OR_NULL(ids)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_ARRAY_HT_OR_NULL(ids)
     ZEND_PARSE_PARAMETERS_END();
     if (ids && !check_ids(ids))
         RETURN_THROWS();
@@ -240,11 +243,13 @@ ZEND_METHOD(SentryTransport, purgeDeadLetters)
     zend_long purged = 0;
     if (ids) {
         zval *v;
-        ZEND_HASH_FOREACH_VAL(ids, v) {
+        ZEND_HASH_FOREACH_VAL(ids, v)
+        {
             ZVAL_DEREF(v);
             if (usable_id(Z_STR_P(v)) && st_deadletter_remove(dl, Z_STRVAL_P(v)) == 0)
                 purged++;
-        } ZEND_HASH_FOREACH_END();
+        }
+        ZEND_HASH_FOREACH_END();
     } else {
         st_deadletter_entry *e;
         int n;

@@ -604,8 +604,8 @@ void st_php_config_load(st_config *out, bool warn)
     /* dead-letter bounds (issue #3): the oldest dead letters are pruned beyond them */
     {
         int max_files = (int)out->dead_letter_max_files;
-        load_int(warn, KEY("retry.dead_letter_max_files"), STG(ini_retry_dead_letter_max_files),
-                 1, ST_MAX_DEAD_LETTER_FILES, &max_files);
+        load_int(warn, KEY("retry.dead_letter_max_files"), STG(ini_retry_dead_letter_max_files), 1,
+                 ST_MAX_DEAD_LETTER_FILES, &max_files);
         out->dead_letter_max_files = (uint32_t)max_files;
         load_size(warn, KEY("retry.dead_letter_max_bytes"), STG(ini_retry_dead_letter_max_bytes),
                   ST_MIN_DEAD_LETTER_BYTES, ST_MAX_DEAD_LETTER_BYTES, &out->dead_letter_max_bytes);

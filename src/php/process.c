@@ -28,12 +28,12 @@ static struct {
     st_dsn dsn;
     st_event_defaults defaults;
 
-    pid_t pid;        /* process that owns q/drainer below */
+    pid_t pid; /* process that owns q/drainer below */
     st_queue *q;
     int dsn_slot;
     st_policy policy; /* ignore rules, scrubbing, sampling: built once, read-only after */
     bool policy_ready;
-    uint64_t rng;     /* for sampling; reseeded after fork */
+    uint64_t rng; /* for sampling; reseeded after fork */
     pid_t rng_pid;
     char q_error[512]; /* set while the queue cannot be opened */
     int64_t q_next_try_mono;
@@ -58,7 +58,6 @@ void st_process_configure(const st_config *cfg)
     S.cfg = *cfg;
     S.configured = true;
     configure_log();
-
 
     char err[256];
     if (!cfg->enabled) {
@@ -180,8 +179,14 @@ const char *st_process_unavailable_reason(void)
     return NULL;
 }
 
-const st_config *st_process_config(void) { return &S.cfg; }
-const st_event_defaults *st_process_event_defaults(void) { return &S.defaults; }
+const st_config *st_process_config(void)
+{
+    return &S.cfg;
+}
+const st_event_defaults *st_process_event_defaults(void)
+{
+    return &S.defaults;
+}
 
 void st_process_push(st_record_meta *meta, const st_iov *iov, int niov, zval *rv)
 {
@@ -191,9 +196,8 @@ void st_process_push(st_record_meta *meta, const st_iov *iov, int niov, zval *rv
     st_ratelimit_table *limits = st_queue_ratelimits(S.q);
     if (st_ratelimit_envelope_blocked(limits, S.dsn_slot, meta->category_mask, meta->enqueued_ms)) {
         char until[32], msg[64];
-        st_format_rfc3339(st_ratelimit_until(limits, S.dsn_slot, meta->category_mask,
-                                             meta->enqueued_ms),
-                          until);
+        st_format_rfc3339(
+            st_ratelimit_until(limits, S.dsn_slot, meta->category_mask, meta->enqueued_ms), until);
         snprintf(msg, sizeof msg, "rate limited until %s", until);
         atomic_fetch_add(&st_queue_stats(S.q)->events_rate_limit, 1);
         st_queue_discard(S.q, ST_DISCARD_RATELIMIT_BACKOFF, meta->category_mask, 1);
@@ -313,8 +317,8 @@ void st_process_status(zval *rv)
     if (S.q) {
         st_category cats[ST_CAT_COUNT];
         int64_t until[ST_CAT_COUNT];
-        int n = st_ratelimit_snapshot(st_queue_ratelimits(S.q), S.dsn_slot, st_now_wall_ms(),
-                                      cats, until, ST_CAT_COUNT);
+        int n = st_ratelimit_snapshot(st_queue_ratelimits(S.q), S.dsn_slot, st_now_wall_ms(), cats,
+                                      until, ST_CAT_COUNT);
         for (int i = 0; i < n; i++) {
             char buf[32];
             st_format_rfc3339(until[i], buf);

@@ -49,7 +49,10 @@ static void fill(zval *rv, bool ok, const char *event_id, const char *error, boo
     zend_hash_add_new(ht, key_dropped, &v);
 }
 
-void st_result_ok(zval *rv, const char *event_id) { fill(rv, true, event_id, "", false, ""); }
+void st_result_ok(zval *rv, const char *event_id)
+{
+    fill(rv, true, event_id, "", false, "");
+}
 
 void st_result_fail(zval *rv, const char *event_id, const char *error, bool rate_limited)
 {

@@ -116,8 +116,8 @@ static zend_string *encode_event_array(zval *event, const char **err)
     }
     smart_str buf = {0};
     php_json_error_code saved = JSON_G(error_code);
-    int options = PHP_JSON_UNESCAPED_SLASHES | PHP_JSON_UNESCAPED_UNICODE |
-                  PHP_JSON_PRESERVE_ZERO_FRACTION;
+    int options =
+        PHP_JSON_UNESCAPED_SLASHES | PHP_JSON_UNESCAPED_UNICODE | PHP_JSON_PRESERVE_ZERO_FRACTION;
     zend_result rc = php_json_encode_ex(&buf, event, options, ST_MAX_JSON_DEPTH);
     php_json_error_code code = JSON_G(error_code);
     JSON_G(error_code) = saved;
@@ -184,7 +184,7 @@ ZEND_METHOD(SentryTransport, sendEvent)
     HashTable *ht;
     zend_string *str;
     ZEND_PARSE_PARAMETERS_START(1, 1)
-        Z_PARAM_ARRAY_HT_OR_STR(ht, str)
+    Z_PARAM_ARRAY_HT_OR_STR(ht, str)
     ZEND_PARSE_PARAMETERS_END();
     st_process_ensure_running();
     if (str) {
@@ -200,7 +200,7 @@ ZEND_METHOD(SentryTransport, sendBatch)
 {
     HashTable *events;
     ZEND_PARSE_PARAMETERS_START(1, 1)
-        Z_PARAM_ARRAY_HT(events)
+    Z_PARAM_ARRAY_HT(events)
     ZEND_PARSE_PARAMETERS_END();
     st_process_ensure_running();
     array_init_size(return_value, zend_hash_num_elements(events));
@@ -208,7 +208,8 @@ ZEND_METHOD(SentryTransport, sendBatch)
     zend_ulong index;
     zend_string *key;
     /* One result per input, in the same order and under the same key. */
-    ZEND_HASH_FOREACH_KEY_VAL(events, index, key, event) {
+    ZEND_HASH_FOREACH_KEY_VAL(events, index, key, event)
+    {
         zval result;
         ZVAL_DEREF(event);
         send_one(event, &result);
@@ -216,14 +217,15 @@ ZEND_METHOD(SentryTransport, sendBatch)
             zend_hash_add_new(Z_ARRVAL_P(return_value), key, &result);
         else
             zend_hash_index_add_new(Z_ARRVAL_P(return_value), index, &result);
-    } ZEND_HASH_FOREACH_END();
+    }
+    ZEND_HASH_FOREACH_END();
 }
 
 ZEND_METHOD(SentryTransport, sendEnvelope)
 {
     zend_string *envelope;
     ZEND_PARSE_PARAMETERS_START(1, 1)
-        Z_PARAM_STR(envelope)
+    Z_PARAM_STR(envelope)
     ZEND_PARSE_PARAMETERS_END();
     st_process_ensure_running();
     st_process_push_envelope(ZSTR_VAL(envelope), ZSTR_LEN(envelope), return_value);
@@ -247,8 +249,8 @@ ZEND_METHOD(SentryTransport, flush)
 {
     double timeout = 2.0;
     ZEND_PARSE_PARAMETERS_START(0, 1)
-        Z_PARAM_OPTIONAL
-        Z_PARAM_DOUBLE(timeout)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_DOUBLE(timeout)
     ZEND_PARSE_PARAMETERS_END();
     if (!(timeout >= 0) || timeout > 86400) {
         zend_argument_value_error(1, "must be between 0 and 86400 seconds");
@@ -306,7 +308,10 @@ static PHP_MINFO_FUNCTION(sentry_transport)
     st_php_info_print(st_process_config(), st_process_unavailable_reason());
 }
 
-void st_php_info_live(void) { st_process_info_live(); }
+void st_php_info_live(void)
+{
+    st_process_info_live();
+}
 
 zend_module_entry sentry_transport_module_entry = {
     STANDARD_MODULE_HEADER,

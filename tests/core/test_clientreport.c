@@ -12,9 +12,13 @@
 
 /* tests/receiver/receiver.py CLIENT_REPORT_REASONS: every name we emit must be in it. */
 static const char *const receiver_reasons[] = {
-    "queue_overflow", "cache_overflow", "buffer_overflow", "ratelimit_backoff",
-    "network_error", "sample_rate", "before_send", "event_processor", "send_error",
-    "internal_sdk_error", "insufficient_data", "backpressure", "ignored", "invalid",
+    "queue_overflow",    "cache_overflow",
+    "buffer_overflow",   "ratelimit_backoff",
+    "network_error",     "sample_rate",
+    "before_send",       "event_processor",
+    "send_error",        "internal_sdk_error",
+    "insufficient_data", "backpressure",
+    "ignored",           "invalid",
 };
 #define N_RECEIVER_REASONS (sizeof receiver_reasons / sizeof receiver_reasons[0])
 
@@ -199,13 +203,14 @@ TEST(concurrent_adds_during_takes_lose_nothing)
     CHECK(mismatches == 0);
     CHECK(total_g == total_e);
     CHECK(total_e == (uint64_t)ADD_THREADS * 399999u); /* Σ(1 + i%3), i < 200000 */
-    CHECK(nonempty >= 5); /* the takes really overlapped the adds */
+    CHECK(nonempty >= 5);                              /* the takes really overlapped the adds */
     CHECK(!st_discards_pending(&shared_d));
 }
 
 TEST(shared_between_processes)
 {
-    st_discards *d = mmap(NULL, sizeof *d, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    st_discards *d =
+        mmap(NULL, sizeof *d, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     CHECK(d != MAP_FAILED);
     if (d == MAP_FAILED)
         return;

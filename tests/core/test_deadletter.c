@@ -119,8 +119,8 @@ TEST(file_name_carries_time_reason_attempts_and_event_id)
     CHECK(write_text(dl, NULL, "", 0, 43, "{}\n", NULL) == ST_OK);
     CHECK(exists_in(dir, "0000000000043-unknown-a0-none.envelope"));
     /* reason cut at 32 characters, attempts and time clamped */
-    CHECK(write_text(dl, ID2, "abcdefghijklmnopqrstuvwxyz0123456789", 1000000, -5, "{}\n",
-                     NULL) == ST_OK);
+    CHECK(write_text(dl, ID2, "abcdefghijklmnopqrstuvwxyz0123456789", 1000000, -5, "{}\n", NULL) ==
+          ST_OK);
     CHECK(exists_in(dir, "0000000000000-abcdefghijklmnopqrstuvwxyz012345-a99999-" ID2 ".envelope"));
     st_deadletter_entry e[8];
     int n = st_deadletter_list(dl, 8, e, 8);
@@ -536,12 +536,12 @@ TEST(invalid_ids_are_refused)
         "0000000000010-send_error-a1-none/../../x",
         "../dlq/0000000000010-send_error-a1-none",
         "0000000000010-send_error-a1-none.envelope",
-        "000000000010-send_error-a1-none",        /* 12 digits */
-        "0000000000010-Send_error-a1-none",       /* upper case reason */
-        "0000000000010--a1-none",                 /* empty reason */
-        "0000000000010-send-error-a1-none",       /* '-' inside the reason */
-        "0000000000010-send_error-a-none",        /* no attempts */
-        "0000000000010-send_error-a123456-none",  /* 6 digits */
+        "000000000010-send_error-a1-none",       /* 12 digits */
+        "0000000000010-Send_error-a1-none",      /* upper case reason */
+        "0000000000010--a1-none",                /* empty reason */
+        "0000000000010-send-error-a1-none",      /* '-' inside the reason */
+        "0000000000010-send_error-a-none",       /* no attempts */
+        "0000000000010-send_error-a123456-none", /* 6 digits */
         "0000000000010-send_error-a1-NONE",
         "0000000000010-send_error-a1-0123456789ABCDEF0123456789abcdef",
         "0000000000010-send_error-a1-0123456789abcdef0123456789abcde",
@@ -588,8 +588,7 @@ TEST(names_never_carry_a_secret)
     CHECK(write_text(dl, dsn, "send_error", 1, 10, env, NULL) == ST_OK);
     CHECK(write_text(dl, "s3cr3tkeys3cr3tkeys3cr3tkeys3cr3", "send_error", 1, 11, env, NULL) ==
           ST_OK);
-    CHECK(write_text(dl, ID1, "network error: https://pub:s3cr3tkey@", 1, 12, env, NULL) ==
-          ST_OK);
+    CHECK(write_text(dl, ID1, "network error: https://pub:s3cr3tkey@", 1, 12, env, NULL) == ST_OK);
     char dir[400];
     snprintf(dir, sizeof dir, "%s/dlq", base);
     CHECK(count_entries(dir, "") == 3);

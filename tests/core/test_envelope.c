@@ -130,7 +130,8 @@ static bool is_json_object(const char *s, size_t n)
 TEST(build_exact_bytes)
 {
     const char *json = "{\"message\":\"hi\",\"event_id\":\"FC6D8C0C-43FC-4630-AD85-0EE518F1B9D0\"}";
-    st_event_defaults d = {.environment = "prod", .release = "1.0 \"q\"", .server_name = "", .public_dsn = DSN};
+    st_event_defaults d = {
+        .environment = "prod", .release = "1.0 \"q\"", .server_name = "", .public_dsn = DSN};
     const char *err = NULL;
     CHECK(build(json, NULL, NULL, &d, &err) == 0);
     built b;
@@ -163,7 +164,8 @@ TEST(build_keeps_existing_fields)
                        "\"platform\":\"other\",\"level\":\"warning\",\"sdk\":{\"name\":\"x\"},"
                        "\"environment\":\"staging\",\"release\":\"r1\",\"server_name\":\"h\","
                        "\"extra\":{\"timestamp\":1,\"level\":2}}";
-    st_event_defaults d = {.environment = "prod", .release = "r2", .server_name = "web-01", .public_dsn = NULL};
+    st_event_defaults d = {
+        .environment = "prod", .release = "r2", .server_name = "web-01", .public_dsn = NULL};
     const char *err = NULL;
     CHECK(build(json, NULL, NULL, &d, &err) == 0);
     built b;
@@ -185,7 +187,9 @@ TEST(build_event_id_replaced_or_inserted)
     CHECK(build(json, "event", "AAAAAAAA-bbbb-cccc-dddd-eeeeeeeeeeee", NULL, &err) == 0);
     split(&b);
     CHECK_STR(parts.event_id, "aaaaaaaabbbbccccddddeeeeeeeeeeee");
-    CHECK(strstr(b.payload, "{\"a\":1,\"event_id\":\"aaaaaaaabbbbccccddddeeeeeeeeeeee\",\"z\":2,") == b.payload);
+    CHECK(
+        strstr(b.payload, "{\"a\":1,\"event_id\":\"aaaaaaaabbbbccccddddeeeeeeeeeeee\",\"z\":2,") ==
+        b.payload);
     CHECK(strstr(b.header, "aaaaaaaabbbbccccddddeeeeeeeeeeee") != NULL);
     CHECK(strstr(b.payload, "0000000000") == NULL);
     release(&b);
@@ -233,7 +237,8 @@ TEST(build_empty_object_and_whitespace)
 {
     const char *err = NULL;
     built b;
-    st_event_defaults d = {.environment = "e", .release = "r", .server_name = "s", .public_dsn = ""};
+    st_event_defaults d = {
+        .environment = "e", .release = "r", .server_name = "s", .public_dsn = ""};
     CHECK(build(" \n{ }\n ", NULL, NULL, &d, &err) == 0);
     split(&b);
     CHECK(b.payload[0] == '{' && b.payload[1] == ' ' && b.payload[2] == '"'); /* no comma */
@@ -241,8 +246,8 @@ TEST(build_empty_object_and_whitespace)
     CHECK(is_json_object(b.payload, b.payload_len));
     CHECK(is_json_object(b.header, strlen(b.header)));
     CHECK(strstr(b.header, "dsn") == NULL); /* empty dsn: omitted */
-    const char *keys[] = {"event_id", "timestamp", "platform", "level", "sdk",
-                          "environment", "release", "server_name"};
+    const char *keys[] = {"event_id", "timestamp",   "platform", "level",
+                          "sdk",      "environment", "release",  "server_name"};
     st_span v[8];
     CHECK(st_json_scan_object(b.payload, b.payload_len, 512, keys, 8, v, NULL, &err) == 0);
     for (int i = 0; i < 8; i++)
@@ -253,7 +258,8 @@ TEST(build_empty_object_and_whitespace)
     release(&b);
 
     /* the caller's surrounding whitespace is not part of the payload */
-    CHECK(build("\t{\"event_id\":\"" ID "\",\"timestamp\":1,\"platform\":\"php\",\"level\":\"info\","
+    CHECK(build("\t{\"event_id\":\"" ID
+                "\",\"timestamp\":1,\"platform\":\"php\",\"level\":\"info\","
                 "\"sdk\":{}}  \n",
                 NULL, NULL, NULL, &err) == 0);
     split(&b);
@@ -266,7 +272,11 @@ TEST(build_defaults_are_escaped)
 {
     const char *err = NULL;
     built b;
-    st_event_defaults d = {.environment = "a\x01" "b\n", .release = "caf\xC3\xA9 \xFF!", .server_name = "back\\slash\t", .public_dsn = "https://k@h/1\""};
+    st_event_defaults d = {.environment = "a\x01"
+                                          "b\n",
+                           .release = "caf\xC3\xA9 \xFF!",
+                           .server_name = "back\\slash\t",
+                           .public_dsn = "https://k@h/1\""};
     CHECK(build("{}", NULL, NULL, &d, &err) == 0);
     split(&b);
     CHECK(strstr(b.payload, "\"environment\":\"a\\u0001b\\n\"") != NULL);
@@ -281,7 +291,8 @@ TEST(build_defaults_are_escaped)
     char *huge = malloc(1201);
     memset(huge, '\x01', 1200);
     huge[1200] = '\0';
-    st_event_defaults big = {.environment = huge, .release = huge, .server_name = huge, .public_dsn = NULL};
+    st_event_defaults big = {
+        .environment = huge, .release = huge, .server_name = huge, .public_dsn = NULL};
     err = NULL;
     CHECK(build("{}", NULL, NULL, &big, &err) == -1);
     CHECK(err && strstr(err, "too long"));
@@ -349,18 +360,24 @@ TEST(build_size_limit)
 {
     const char *err = NULL;
     char *s = sized_event(ST_MAX_EVENT_ITEM_BYTES);
-    CHECK(st_envelope_build_event(s, ST_MAX_EVENT_ITEM_BYTES, NULL, NULL, 0, NULL, &parts, &err) == 0);
+    CHECK(st_envelope_build_event(s, ST_MAX_EVENT_ITEM_BYTES, NULL, NULL, 0, NULL, &parts, &err) ==
+          0);
     free(s);
     s = sized_event(ST_MAX_EVENT_ITEM_BYTES + 1);
     err = NULL;
-    CHECK(st_envelope_build_event(s, ST_MAX_EVENT_ITEM_BYTES + 1, NULL, NULL, 0, NULL, &parts, &err) == -1);
+    CHECK(st_envelope_build_event(s, ST_MAX_EVENT_ITEM_BYTES + 1, NULL, NULL, 0, NULL, &parts,
+                                  &err) == -1);
     CHECK(err && strcmp(err, "event item exceeds 1 MiB") == 0);
     free(s);
     /* under the limit before filling, over it after */
     s = sized_event(ST_MAX_EVENT_ITEM_BYTES - 10);
-    st_event_defaults d = {.environment = "production-environment", .release = NULL, .server_name = NULL, .public_dsn = NULL};
+    st_event_defaults d = {.environment = "production-environment",
+                           .release = NULL,
+                           .server_name = NULL,
+                           .public_dsn = NULL};
     err = NULL;
-    CHECK(st_envelope_build_event(s, ST_MAX_EVENT_ITEM_BYTES - 10, NULL, NULL, 0, &d, &parts, &err) == -1);
+    CHECK(st_envelope_build_event(s, ST_MAX_EVENT_ITEM_BYTES - 10, NULL, NULL, 0, &d, &parts,
+                                  &err) == -1);
     CHECK(err && strcmp(err, "event item exceeds 1 MiB") == 0);
     free(s);
 }
@@ -368,7 +385,8 @@ TEST(build_size_limit)
 TEST(built_envelope_inspects_clean)
 {
     const char *err = NULL;
-    st_event_defaults d = {.environment = "prod", .release = "1.0", .server_name = "web", .public_dsn = DSN};
+    st_event_defaults d = {
+        .environment = "prod", .release = "1.0", .server_name = "web", .public_dsn = DSN};
     CHECK(build("{\"message\":\"x\\ny\",\"tags\":{\"a\":\"b\"}}", NULL, NULL, &d, &err) == 0);
     size_t n;
     char *env = join(parts.iov, parts.niov, &n);
@@ -393,17 +411,20 @@ static int inspect(const char *env, st_envelope_info *info, const char **err)
     return rc;
 }
 
-#define ENV_HEADER                                                                          \
-    "{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\",\"dsn\":\"https://e12d836b15bb49d7bbf99e64295d995b:@sentry.io/42\"," \
+#define ENV_HEADER                                                                                 \
+    "{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\",\"dsn\":\"https://"                        \
+    "e12d836b15bb49d7bbf99e64295d995b:@sentry.io/42\","                                            \
     "\"sent_at\":\"2020-02-07T14:16:00.000Z\"}"
 
 TEST(inspect_multi_item)
 {
     const char *env = ENV_HEADER "\n"
-                      "{\"type\":\"attachment\",\"length\":10,\"content_type\":\"text/plain\",\"filename\":\"hello.txt\"}\n"
-                      "\xef\xbb\xbfHello\r\n\n"
-                      "{\"type\":\"event\",\"content_type\":\"application/json\",\"filename\":\"application.log\"}\n"
-                      "{\"message\":\"hello world\",\"level\":\"error\"}\n";
+                                 "{\"type\":\"attachment\",\"length\":10,\"content_type\":\"text/"
+                                 "plain\",\"filename\":\"hello.txt\"}\n"
+                                 "\xef\xbb\xbfHello\r\n\n"
+                                 "{\"type\":\"event\",\"content_type\":\"application/"
+                                 "json\",\"filename\":\"application.log\"}\n"
+                                 "{\"message\":\"hello world\",\"level\":\"error\"}\n";
     st_envelope_info info;
     const char *err = NULL;
     CHECK(inspect(env, &info, &err) == 0);
@@ -457,8 +478,8 @@ TEST(inspect_lengths)
     st_envelope_info info;
     const char *err = NULL;
     /* exact */
-    CHECK(inspect("{}\n{\"type\":\"attachment\",\"length\":3}\nabc\n{\"type\":\"event\"}\n{}", &info,
-                  &err) == 0);
+    CHECK(inspect("{}\n{\"type\":\"attachment\",\"length\":3}\nabc\n{\"type\":\"event\"}\n{}",
+                  &info, &err) == 0);
     CHECK(info.items == 2);
     /* too short: the byte after the payload is not a newline */
     err = NULL;
@@ -474,8 +495,8 @@ TEST(inspect_lengths)
     CHECK(err && strstr(err, "exceeds the envelope"));
     /* one too long, swallowing the newline: the next item header is then cut */
     err = NULL;
-    CHECK(inspect("{}\n{\"type\":\"attachment\",\"length\":4}\nabc\n{\"type\":\"event\"}\n{}", &info,
-                  &err) == -1);
+    CHECK(inspect("{}\n{\"type\":\"attachment\",\"length\":4}\nabc\n{\"type\":\"event\"}\n{}",
+                  &info, &err) == -1);
     /* with a length but no newline after the item header */
     err = NULL;
     CHECK(inspect("{}\n{\"type\":\"attachment\",\"length\":1}", &info, &err) == -1);
@@ -498,9 +519,11 @@ TEST(inspect_event_count_and_size)
     CHECK(inspect("{}\n{\"type\":\"event\"}\n{}\n{\"type\":\"event\"}\n{}", &info, &err) == -1);
     CHECK(err && strcmp(err, "envelope carries more than one event") == 0);
     err = NULL;
-    CHECK(inspect("{}\n{\"type\":\"event\"}\n{}\n{\"type\":\"transaction\"}\n{}", &info, &err) == -1);
+    CHECK(inspect("{}\n{\"type\":\"event\"}\n{}\n{\"type\":\"transaction\"}\n{}", &info, &err) ==
+          -1);
     CHECK(err && strcmp(err, "envelope carries more than one event") == 0);
-    CHECK(inspect("{}\n{\"type\":\"transaction\"}\n{}\n{\"type\":\"attachment\"}\nx", &info, &err) == 0);
+    CHECK(inspect("{}\n{\"type\":\"transaction\"}\n{}\n{\"type\":\"attachment\"}\nx", &info,
+                  &err) == 0);
     CHECK(info.category_mask == ((1u << ST_CAT_TRANSACTION) | (1u << ST_CAT_ATTACHMENT)));
 
     /* event item size limit: 1 MiB is fine, one byte more is not; attachments may be bigger */
@@ -578,7 +601,8 @@ TEST(inspect_event_id_sources)
                   &info, &err) == 0);
     CHECK_STR(info.event_id, "9ec79c33ec9942ab8353589fcb2e04dc");
     /* no header id: the event payload's */
-    CHECK(inspect("{\"dsn\":\"x\"}\n{\"type\":\"attachment\",\"length\":1}\na\n{\"type\":\"transaction\"}\n"
+    CHECK(inspect("{\"dsn\":\"x\"}\n{\"type\":\"attachment\",\"length\":1}\na\n{\"type\":"
+                  "\"transaction\"}\n"
                   "{\"event_id\":\"" ID "\",\"nested\":{\"event_id\":\"no\"}}",
                   &info, &err) == 0);
     CHECK_STR(info.event_id, ID);
@@ -614,7 +638,8 @@ TEST(strip_sent_at_positions)
     } cases[] = {
         {"{\"sent_at\":\"2020-02-07T14:16:00Z\",\"event_id\":\"" ID "\"}\n{\"type\":\"event\"}\n{}",
          "{\"event_id\":\"" ID "\"}\n{\"type\":\"event\"}\n{}"},
-        {"{\"event_id\":\"" ID "\",\"sent_at\":\"2020-02-07T14:16:00Z\",\"dsn\":\"d\"}\n{\"type\":\"event\"}\n{}",
+        {"{\"event_id\":\"" ID
+         "\",\"sent_at\":\"2020-02-07T14:16:00Z\",\"dsn\":\"d\"}\n{\"type\":\"event\"}\n{}",
          "{\"event_id\":\"" ID "\",\"dsn\":\"d\"}\n{\"type\":\"event\"}\n{}"},
         {"{\"event_id\":\"" ID "\",\"sent_at\":\"2020-02-07T14:16:00Z\"}\n{\"type\":\"event\"}\n{}",
          "{\"event_id\":\"" ID "\"}\n{\"type\":\"event\"}\n{}"},
@@ -670,7 +695,8 @@ TEST(stamp_sent_at)
     CHECK_STR(got, "{ \"sent_at\":\"2024-11-22T13:24:55.123Z\"}\n{\"type\":\"event\"}\n{}");
     free(got);
     got = stamp("{\"a\":{}} \r\n{\"type\":\"event\"}\n{}", ms, &rc);
-    CHECK_STR(got, "{\"a\":{},\"sent_at\":\"2024-11-22T13:24:55.123Z\"} \r\n{\"type\":\"event\"}\n{}");
+    CHECK_STR(got,
+              "{\"a\":{},\"sent_at\":\"2024-11-22T13:24:55.123Z\"} \r\n{\"type\":\"event\"}\n{}");
     free(got);
     got = stamp("{\"a\":1}", ms, &rc); /* no newline at all */
     CHECK_STR(got, "{\"a\":1,\"sent_at\":\"2024-11-22T13:24:55.123Z\"}");
@@ -684,7 +710,8 @@ TEST(stamp_sent_at)
 
     /* strip then stamp: the header is valid JSON with exactly one sent_at */
     st_envelope_info info;
-    char *stripped = strip("{\"sent_at\":\"old\",\"event_id\":\"" ID "\"}\n{\"type\":\"event\"}\n{}", &info);
+    char *stripped =
+        strip("{\"sent_at\":\"old\",\"event_id\":\"" ID "\"}\n{\"type\":\"event\"}\n{}", &info);
     got = stamp(stripped, ms, &rc);
     CHECK_STR(got, "{\"event_id\":\"" ID "\",\"sent_at\":\"2024-11-22T13:24:55.123Z\"}\n"
                    "{\"type\":\"event\"}\n{}");
@@ -694,7 +721,6 @@ TEST(stamp_sent_at)
     free(stripped);
     free(got);
 }
-
 
 /* The queued form of a caller's envelope: joined pieces, for exact comparison. */
 static char *queued(const char *env, char *id_out)
@@ -717,17 +743,24 @@ TEST(queued_form_normalizes_and_inserts_ids)
 {
     char id[33];
     char *q = queued("{\"event_id\":\"9EC79C33-EC99-42AB-8353-589FCB2E04DC\",\"sent_at\":\"x\"}\n"
-                     "{\"type\":\"event\"}\n{}\n", id);
+                     "{\"type\":\"event\"}\n{}\n",
+                     id);
     CHECK_STR(q, "{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\"}\n{\"type\":\"event\"}\n{}\n");
     CHECK_STR(id, "9ec79c33ec9942ab8353589fcb2e04dc");
     free(q);
     /* id only in the event payload: inserted into the header */
-    q = queued("{\"dsn\":\"d\"}\n{\"type\":\"event\"}\n{\"event_id\":\"" "0123456789abcdef0123456789abcdef\"}", NULL);
-    CHECK_STR(q, "{\"event_id\":\"0123456789abcdef0123456789abcdef\",\"dsn\":\"d\"}\n{\"type\":\"event\"}\n"
-                 "{\"event_id\":\"0123456789abcdef0123456789abcdef\"}");
+    q = queued("{\"dsn\":\"d\"}\n{\"type\":\"event\"}\n{\"event_id\":\""
+               "0123456789abcdef0123456789abcdef\"}",
+               NULL);
+    CHECK_STR(
+        q,
+        "{\"event_id\":\"0123456789abcdef0123456789abcdef\",\"dsn\":\"d\"}\n{\"type\":\"event\"}\n"
+        "{\"event_id\":\"0123456789abcdef0123456789abcdef\"}");
     free(q);
     /* the only header member is sent_at: no dangling comma */
-    q = queued("{\"sent_at\":\"s\"}\n{\"type\":\"event\"}\n{\"event_id\":\"0123456789abcdef0123456789abcdef\"}", NULL);
+    q = queued("{\"sent_at\":\"s\"}\n{\"type\":\"event\"}\n{\"event_id\":"
+               "\"0123456789abcdef0123456789abcdef\"}",
+               NULL);
     CHECK_STR(q, "{\"event_id\":\"0123456789abcdef0123456789abcdef\"}\n{\"type\":\"event\"}\n"
                  "{\"event_id\":\"0123456789abcdef0123456789abcdef\"}");
     free(q);
@@ -741,7 +774,8 @@ TEST(queued_form_normalizes_and_inserts_ids)
     char want[200];
     /* an event with no id anywhere gets a generated one in the header */
     q = queued("{}\n{\"type\":\"event\"}\n{\"message\":\"m\"}", id);
-    snprintf(want, sizeof want, "{\"event_id\":\"%s\"}\n{\"type\":\"event\"}\n{\"message\":\"m\"}", id);
+    snprintf(want, sizeof want, "{\"event_id\":\"%s\"}\n{\"type\":\"event\"}\n{\"message\":\"m\"}",
+             id);
     CHECK_STR(q, want);
     free(q);
     /* no id and no event: unchanged but for sent_at */
@@ -749,7 +783,6 @@ TEST(queued_form_normalizes_and_inserts_ids)
     CHECK_STR(q, "{\"dsn\":\"d\"}\n{\"type\":\"session\"}\n{}");
     free(q);
 }
-
 
 TEST(transaction_gets_no_level)
 {

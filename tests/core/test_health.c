@@ -61,7 +61,8 @@ TEST(opens_exactly_at_the_threshold)
     st_health h;
     reset(&h);
     for (int i = 1; i <= 4; i++) {
-        CHECK(st_health_failure(&h, T0 + i, 5, "Couldn't connect to server") == ST_HEALTH_NO_CHANGE);
+        CHECK(st_health_failure(&h, T0 + i, 5, "Couldn't connect to server") ==
+              ST_HEALTH_NO_CHANGE);
         CHECK_STR(state_of(&h), "closed");
         CHECK(st_health_may_send(&h, T0 + i, NULL));
     }
@@ -123,7 +124,8 @@ TEST(one_probe_after_the_cooldown)
 }
 
 #define PROBERS 4
-#define PROBER_MS 300 /* of hammering per thread: on a loaded host, threads overlap only now and then */
+#define PROBER_MS                                                                                  \
+    300 /* of hammering per thread: on a loaded host, threads overlap only now and then */
 static st_health race_h;
 static atomic_int race_holders, race_overlaps, race_grants, race_not_probe, race_started;
 
@@ -227,7 +229,8 @@ TEST(probe_failure_reopens_longer_up_to_the_cap)
         now += 10; /* the probe takes 10 ms and fails */
         CHECK(st_health_failure(&h, now, 3, "Operation timed out") == ST_HEALTH_NO_CHANGE);
         CHECK_STR(state_of(&h), "open");
-        cooldown = cooldown * 2 > ST_HEALTH_COOLDOWN_MAX_MS ? ST_HEALTH_COOLDOWN_MAX_MS : cooldown * 2;
+        cooldown =
+            cooldown * 2 > ST_HEALTH_COOLDOWN_MAX_MS ? ST_HEALTH_COOLDOWN_MAX_MS : cooldown * 2;
     }
     st_health_view v;
     st_health_snapshot(&h, &v);
@@ -412,7 +415,8 @@ TEST(seqlock_readers_never_see_torn_text)
     /* Read until the text has been seen to change many times (or a deadline passes on a
      * starved host; then the checks below say so). */
     int64_t deadline = st_now_mono_ms() + 10000;
-    for (int i = 0; (reads < 200000 || distinct < 26) && ((i & 1023) || st_now_mono_ms() < deadline); i++) {
+    for (int i = 0;
+         (reads < 200000 || distinct < 26) && ((i & 1023) || st_now_mono_ms() < deadline); i++) {
         st_health_view v;
         st_health_snapshot(&torn_h, &v);
         size_t n = strlen(v.last_error);

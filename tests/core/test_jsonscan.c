@@ -24,59 +24,30 @@ static int scan(const char *s, const char **err)
 
 /* Everything here must be accepted. */
 static const char *const valid[] = {
-    "{}",
-    " {} ",
-    "\t\r\n{\n}\r\n\t ",
-    "{ }",
-    "{\"a\":1}",
-    "{\"\":\"\"}",
-    "{\"a\":[]}",
-    "{\"a\":[ ]}",
-    "{\"a\":{}}",
-    "{\"a\":{ }}",
-    "{\"a\":[{}, [], [[]], {\"b\":[{}]}]}",
+    "{}", " {} ", "\t\r\n{\n}\r\n\t ", "{ }", "{\"a\":1}", "{\"\":\"\"}", "{\"a\":[]}",
+    "{\"a\":[ ]}", "{\"a\":{}}", "{\"a\":{ }}", "{\"a\":[{}, [], [[]], {\"b\":[{}]}]}",
     " { \"a\" : 1 , \"b\" : [ 1 , 2 ] , \"c\" : { \"d\" : null } } ",
-    "{\"t\":true,\"f\":false,\"n\":null}",
-    "{\"a\":[true,false,null]}",
+    "{\"t\":true,\"f\":false,\"n\":null}", "{\"a\":[true,false,null]}",
     /* numbers */
-    "{\"n\":0}",
-    "{\"n\":-0}",
-    "{\"n\":7}",
-    "{\"n\":-7}",
-    "{\"n\":1.5}",
-    "{\"n\":-0.0}",
-    "{\"n\":0.001}",
-    "{\"n\":1e5}",
-    "{\"n\":1E5}",
-    "{\"n\":1e+5}",
-    "{\"n\":1e-5}",
-    "{\"n\":-1.25E-07}",
-    "{\"n\":0e0}",
-    "{\"n\":123456789012345678901234567890}",
+    "{\"n\":0}", "{\"n\":-0}", "{\"n\":7}", "{\"n\":-7}", "{\"n\":1.5}", "{\"n\":-0.0}",
+    "{\"n\":0.001}", "{\"n\":1e5}", "{\"n\":1E5}", "{\"n\":1e+5}", "{\"n\":1e-5}",
+    "{\"n\":-1.25E-07}", "{\"n\":0e0}", "{\"n\":123456789012345678901234567890}",
     "{\"n\":[0,1,-1,10,0.5,1e1]}",
     /* escapes */
-    "{\"s\":\"\\\"\"}",
-    "{\"s\":\"\\\\\"}",
-    "{\"s\":\"\\/\"}",
-    "{\"s\":\"\\b\\f\\n\\r\\t\"}",
-    "{\"s\":\"\\u0041\\u00e9\\u20AC\\uFFFF\\u0000\"}",
-    "{\"s\":\"\\uD83D\\uDE00\"}",
-    "{\"s\":\"\\udbff\\udfff\"}",
-    "{\"s\":\"a\\\"b\\\\c\"}",
-    "{\"\\u0061\":1}",
+    "{\"s\":\"\\\"\"}", "{\"s\":\"\\\\\"}", "{\"s\":\"\\/\"}", "{\"s\":\"\\b\\f\\n\\r\\t\"}",
+    "{\"s\":\"\\u0041\\u00e9\\u20AC\\uFFFF\\u0000\"}", "{\"s\":\"\\uD83D\\uDE00\"}",
+    "{\"s\":\"\\udbff\\udfff\"}", "{\"s\":\"a\\\"b\\\\c\"}", "{\"\\u0061\":1}",
     /* UTF-8 */
-    "{\"s\":\"caf\xC3\xA9\"}",
-    "{\"s\":\"\xE2\x82\xAC\"}",
-    "{\"s\":\"\xF0\x9F\x98\x80\"}",
-    "{\"s\":\"\xED\x9F\xBF\"}",         /* U+D7FF */
-    "{\"s\":\"\xEE\x80\x80\"}",         /* U+E000 */
-    "{\"s\":\"\xEF\xBF\xBF\"}",         /* U+FFFF */
-    "{\"s\":\"\xF4\x8F\xBF\xBF\"}",     /* U+10FFFF */
-    "{\"s\":\"\xC2\x80\"}",             /* U+0080 */
-    "{\"s\":\"\xE0\xA0\x80\"}",         /* U+0800 */
-    "{\"s\":\"\xF0\x90\x80\x80\"}",     /* U+10000 */
+    "{\"s\":\"caf\xC3\xA9\"}", "{\"s\":\"\xE2\x82\xAC\"}", "{\"s\":\"\xF0\x9F\x98\x80\"}",
+    "{\"s\":\"\xED\x9F\xBF\"}",     /* U+D7FF */
+    "{\"s\":\"\xEE\x80\x80\"}",     /* U+E000 */
+    "{\"s\":\"\xEF\xBF\xBF\"}",     /* U+FFFF */
+    "{\"s\":\"\xF4\x8F\xBF\xBF\"}", /* U+10FFFF */
+    "{\"s\":\"\xC2\x80\"}",         /* U+0080 */
+    "{\"s\":\"\xE0\xA0\x80\"}",     /* U+0800 */
+    "{\"s\":\"\xF0\x90\x80\x80\"}", /* U+10000 */
     "{\"\xC3\xA9\":\"\xC3\xA9\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80x\"}",
-    "{\"s\":\"\x7F\"}",                 /* DEL is not a control character in JSON */
+    "{\"s\":\"\x7F\"}", /* DEL is not a control character in JSON */
 };
 
 typedef struct bad_case {
@@ -176,33 +147,33 @@ static const bad_case invalid[] = {
     {"{\"s\":\"\x1F\"}", "control character"},
     {"{\"a\nb\":1}", "control character"},
     /* bad UTF-8 */
-    {"{\"s\":\"\x80\"}", "invalid UTF-8"},                 /* lone continuation */
+    {"{\"s\":\"\x80\"}", "invalid UTF-8"}, /* lone continuation */
     {"{\"s\":\"\xBF\"}", "invalid UTF-8"},
-    {"{\"s\":\"a\xC3\"}", "invalid UTF-8"},               /* truncated, quote follows */
+    {"{\"s\":\"a\xC3\"}", "invalid UTF-8"}, /* truncated, quote follows */
     {"{\"s\":\"\xE2\x82\"}", "invalid UTF-8"},
     {"{\"s\":\"\xF0\x9F\x98\"}", "invalid UTF-8"},
-    {"{\"s\":\"\xC3", "invalid UTF-8"},                    /* truncated at the end */
+    {"{\"s\":\"\xC3", "invalid UTF-8"}, /* truncated at the end */
     {"{\"s\":\"\xF0\x9F", "invalid UTF-8"},
-    {"{\"s\":\"\xC3\xC3\"}", "invalid UTF-8"},            /* lead without continuation */
-    {"{\"s\":\"\xC0\x80\"}", "invalid UTF-8"},            /* overlong NUL */
-    {"{\"s\":\"\xC1\xBF\"}", "invalid UTF-8"},            /* overlong */
-    {"{\"s\":\"\xE0\x80\x80\"}", "invalid UTF-8"},        /* overlong */
-    {"{\"s\":\"\xE0\x9F\xBF\"}", "invalid UTF-8"},        /* overlong U+07FF */
-    {"{\"s\":\"\xF0\x80\x80\x80\"}", "invalid UTF-8"},    /* overlong */
-    {"{\"s\":\"\xF0\x8F\xBF\xBF\"}", "invalid UTF-8"},    /* overlong U+FFFF */
-    {"{\"s\":\"\xED\xA0\x80\"}", "invalid UTF-8"},        /* U+D800 */
-    {"{\"s\":\"\xED\xBF\xBF\"}", "invalid UTF-8"},        /* U+DFFF */
+    {"{\"s\":\"\xC3\xC3\"}", "invalid UTF-8"},                 /* lead without continuation */
+    {"{\"s\":\"\xC0\x80\"}", "invalid UTF-8"},                 /* overlong NUL */
+    {"{\"s\":\"\xC1\xBF\"}", "invalid UTF-8"},                 /* overlong */
+    {"{\"s\":\"\xE0\x80\x80\"}", "invalid UTF-8"},             /* overlong */
+    {"{\"s\":\"\xE0\x9F\xBF\"}", "invalid UTF-8"},             /* overlong U+07FF */
+    {"{\"s\":\"\xF0\x80\x80\x80\"}", "invalid UTF-8"},         /* overlong */
+    {"{\"s\":\"\xF0\x8F\xBF\xBF\"}", "invalid UTF-8"},         /* overlong U+FFFF */
+    {"{\"s\":\"\xED\xA0\x80\"}", "invalid UTF-8"},             /* U+D800 */
+    {"{\"s\":\"\xED\xBF\xBF\"}", "invalid UTF-8"},             /* U+DFFF */
     {"{\"s\":\"\xED\xA0\xBD\xED\xB8\x80\"}", "invalid UTF-8"}, /* CESU-8 pair */
-    {"{\"s\":\"\xF4\x90\x80\x80\"}", "invalid UTF-8"},    /* U+110000 */
+    {"{\"s\":\"\xF4\x90\x80\x80\"}", "invalid UTF-8"},         /* U+110000 */
     {"{\"s\":\"\xF5\x80\x80\x80\"}", "invalid UTF-8"},
     {"{\"s\":\"\xF8\x88\x80\x80\x80\"}", "invalid UTF-8"},
     {"{\"s\":\"\xFE\"}", "invalid UTF-8"},
     {"{\"s\":\"\xFF\"}", "invalid UTF-8"},
     {"{\"\xFF\":1}", "invalid UTF-8"},
-    {"{\"s\":\"\xE2\x28\xA1\"}", "invalid UTF-8"},        /* bad second byte */
-    {"{\"s\":\"\xE2\x82\x28\"}", "invalid UTF-8"},        /* bad third byte */
-    {"{\"s\":\"\xF0\x9F\x98\x28\"}", "invalid UTF-8"},    /* bad fourth byte */
-    {"{\"s\":\xC3\xA9}", "unexpected character"},           /* non-ASCII outside strings */
+    {"{\"s\":\"\xE2\x28\xA1\"}", "invalid UTF-8"},     /* bad second byte */
+    {"{\"s\":\"\xE2\x82\x28\"}", "invalid UTF-8"},     /* bad third byte */
+    {"{\"s\":\"\xF0\x9F\x98\x28\"}", "invalid UTF-8"}, /* bad fourth byte */
+    {"{\"s\":\xC3\xA9}", "unexpected character"},      /* non-ASCII outside strings */
 };
 
 TEST(valid_documents)
@@ -397,7 +368,7 @@ TEST(escaped_keys_match_unescaped)
     const char *j = "{\"ev\\u0065nt_id\":\"x\",\"caf\\u00e9\":1,\"\\ud83d\\ude00\":2,"
                     "\"a\\\"b\":3,\"t\\tab\":4,\"s\\/l\":5,\"no\\u0000\":6}";
     const char *keys[] = {"event_id", "caf\xC3\xA9", "\xF0\x9F\x98\x80", "a\"b", "t\tab",
-                          "s/l", "no"};
+                          "s/l",      "no"};
     st_span v[7];
     const char *err = NULL;
     CHECK(st_json_scan_object(j, strlen(j), 512, keys, 7, v, NULL, &err) == 0);
@@ -543,8 +514,8 @@ typedef struct ref {
 
 static void ref_ws(ref *r)
 {
-    while (r->i < r->n && (r->s[r->i] == ' ' || r->s[r->i] == '\t' || r->s[r->i] == '\n' ||
-                           r->s[r->i] == '\r'))
+    while (r->i < r->n &&
+           (r->s[r->i] == ' ' || r->s[r->i] == '\t' || r->s[r->i] == '\n' || r->s[r->i] == '\r'))
         r->i++;
 }
 
@@ -719,13 +690,20 @@ static int ref_value(ref *r)
     if (r->i >= r->n)
         return 0;
     switch (r->s[r->i]) {
-    case '{': return ref_container(r, 1);
-    case '[': return ref_container(r, 0);
-    case '"': return ref_string(r);
-    case 't': return ref_lit(r, "true");
-    case 'f': return ref_lit(r, "false");
-    case 'n': return ref_lit(r, "null");
-    default: return ref_number(r);
+    case '{':
+        return ref_container(r, 1);
+    case '[':
+        return ref_container(r, 0);
+    case '"':
+        return ref_string(r);
+    case 't':
+        return ref_lit(r, "true");
+    case 'f':
+        return ref_lit(r, "false");
+    case 'n':
+        return ref_lit(r, "null");
+    default:
+        return ref_number(r);
     }
 }
 
@@ -760,7 +738,8 @@ TEST(agrees_with_reference_on_mutations)
         "{\"long\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
         "0123456789abcdef\xE2\x82\xAC\xF0\x9F\x98\x80\",\"k\":[[[[[[1]]]]]]}",
     };
-    static const char alphabet[] = "{}[]:,\"\\ 0123456789-+.eEtrufalsn\x80\xC3\xA9\xED\xF4\x90\xBFu\n";
+    static const char alphabet[] =
+        "{}[]:,\"\\ 0123456789-+.eEtrufalsn\x80\xC3\xA9\xED\xF4\x90\xBFu\n";
     unsigned char buf[512];
     int disagreements = 0, accepted = 0;
     for (int iter = 0; iter < 200000; iter++) {

@@ -88,8 +88,9 @@ TEST(scrub_request)
 {
     const char *in = "{\"request\":{\"url\":\"http://x/\",\"data\":{\"password\":\"hunter2\","
                      "\"name\":\"n\"},\"query_string\":[[\"token\",\"abc\"],[\"q\",\"1\"]]}}";
-    const char *want = "{\"request\":{\"url\":\"http://x/\",\"data\":{\"password\":\"[Filtered]\","
-                       "\"name\":\"n\"},\"query_string\":[[\"token\",\"[Filtered]\"],[\"q\",\"1\"]]}}";
+    const char *want =
+        "{\"request\":{\"url\":\"http://x/\",\"data\":{\"password\":\"[Filtered]\","
+        "\"name\":\"n\"},\"query_string\":[[\"token\",\"[Filtered]\"],[\"q\",\"1\"]]}}";
     EXPECT(&P_DEF, in, want);
     EXPECT(&P_PII, in, want);
 }
@@ -97,7 +98,8 @@ TEST(scrub_request)
 TEST(scrub_extra_nested)
 {
     EXPECT(&P_DEF,
-           "{\"extra\":{\"db\":{\"Password\":123,\"list\":[{\"api_key\":[1,2]},{\"k\":{\"secret\":true}}]}}}",
+           "{\"extra\":{\"db\":{\"Password\":123,\"list\":[{\"api_key\":[1,2]},{\"k\":{\"secret\":"
+           "true}}]}}}",
            "{\"extra\":{\"db\":{\"Password\":\"[Filtered]\",\"list\":[{\"api_key\":\"[Filtered]\"},"
            "{\"k\":{\"secret\":\"[Filtered]\"}}]}}}");
     /* extra as a list */
@@ -106,10 +108,14 @@ TEST(scrub_extra_nested)
 
 TEST(scrub_contexts)
 {
-    EXPECT(&P_DEF, "{\"contexts\":{\"app\":{\"app_secret\":{\"a\":1},\"ok\":true},\"os\":{\"name\":\"Linux\"}}}",
-           "{\"contexts\":{\"app\":{\"app_secret\":\"[Filtered]\",\"ok\":true},\"os\":{\"name\":\"Linux\"}}}");
+    EXPECT(&P_DEF,
+           "{\"contexts\":{\"app\":{\"app_secret\":{\"a\":1},\"ok\":true},\"os\":{\"name\":"
+           "\"Linux\"}}}",
+           "{\"contexts\":{\"app\":{\"app_secret\":\"[Filtered]\",\"ok\":true},\"os\":{\"name\":"
+           "\"Linux\"}}}");
     /* a context whose name matches is filtered whole */
-    EXPECT(&P_DEF, "{\"contexts\":{\"token\":{\"a\":1}}}", "{\"contexts\":{\"token\":\"[Filtered]\"}}");
+    EXPECT(&P_DEF, "{\"contexts\":{\"token\":{\"a\":1}}}",
+           "{\"contexts\":{\"token\":\"[Filtered]\"}}");
 }
 
 TEST(scrub_tags)
@@ -118,7 +124,8 @@ TEST(scrub_tags)
            "{\"tags\":{\"auth_token\":\"[Filtered]\",\"env\":\"prod\"}}");
     /* list of pairs */
     EXPECT(&P_DEF, "{\"tags\":[[\"auth_token\",\"abc\"],[\"env\",\"prod\"],[\"cvv\",123,\"x\"]]}",
-           "{\"tags\":[[\"auth_token\",\"[Filtered]\"],[\"env\",\"prod\"],[\"cvv\",\"[Filtered]\",\"x\"]]}");
+           "{\"tags\":[[\"auth_token\",\"[Filtered]\"],[\"env\",\"prod\"],[\"cvv\",\"[Filtered]\","
+           "\"x\"]]}");
 }
 
 TEST(scrub_user)
@@ -137,43 +144,53 @@ TEST(scrub_breadcrumbs)
            "\"data\":{\"token\":\"x\",\"nested\":{\"cvv\":123},\"arr\":[{\"passwd\":\"p\"}]}},"
            "{\"data\":{\"ok\":1}}]}}",
            "{\"breadcrumbs\":{\"values\":[{\"message\":\"token refreshed\",\"token\":\"t\","
-           "\"data\":{\"token\":\"[Filtered]\",\"nested\":{\"cvv\":\"[Filtered]\"},\"arr\":[{\"passwd\":\"[Filtered]\"}]}},"
+           "\"data\":{\"token\":\"[Filtered]\",\"nested\":{\"cvv\":\"[Filtered]\"},\"arr\":[{"
+           "\"passwd\":\"[Filtered]\"}]}},"
            "{\"data\":{\"ok\":1}}]}}");
     /* list form */
-    EXPECT(&P_DEF, "{\"breadcrumbs\":[{\"category\":\"password\",\"data\":{\"bank_account\":\"DE89\"}}]}",
-           "{\"breadcrumbs\":[{\"category\":\"password\",\"data\":{\"bank_account\":\"[Filtered]\"}}]}");
+    EXPECT(&P_DEF,
+           "{\"breadcrumbs\":[{\"category\":\"password\",\"data\":{\"bank_account\":\"DE89\"}}]}",
+           "{\"breadcrumbs\":[{\"category\":\"password\",\"data\":{\"bank_account\":\"[Filtered]\"}"
+           "}]}");
     /* breadcrumb's own keys are not data */
-    EXPECT(&P_DEF, "{\"breadcrumbs\":[{\"token\":\"x\",\"meta\":{\"token\":\"y\"},\"data\":{}}],\"x\":1}", NULL);
+    EXPECT(&P_DEF,
+           "{\"breadcrumbs\":[{\"token\":\"x\",\"meta\":{\"token\":\"y\"},\"data\":{}}],\"x\":1}",
+           NULL);
 }
 
 TEST(scrub_value_types)
 {
-    EXPECT(&P_DEF,
-           "{\"extra\":{\"password\":\"s\",\"token\":-1.5e3,\"secret\":{\"a\":[1,{\"b\":2}]},"
-           "\"cvv\":[1,[2]],\"ssn\":true,\"apikey\":false,\"passwd\":null,\"cookie\":\"\"}}",
-           "{\"extra\":{\"password\":\"[Filtered]\",\"token\":\"[Filtered]\",\"secret\":\"[Filtered]\","
-           "\"cvv\":\"[Filtered]\",\"ssn\":\"[Filtered]\",\"apikey\":\"[Filtered]\",\"passwd\":null,"
-           "\"cookie\":\"[Filtered]\"}}");
+    EXPECT(
+        &P_DEF,
+        "{\"extra\":{\"password\":\"s\",\"token\":-1.5e3,\"secret\":{\"a\":[1,{\"b\":2}]},"
+        "\"cvv\":[1,[2]],\"ssn\":true,\"apikey\":false,\"passwd\":null,\"cookie\":\"\"}}",
+        "{\"extra\":{\"password\":\"[Filtered]\",\"token\":\"[Filtered]\",\"secret\":\"[Filtered]"
+        "\","
+        "\"cvv\":\"[Filtered]\",\"ssn\":\"[Filtered]\",\"apikey\":\"[Filtered]\",\"passwd\":null,"
+        "\"cookie\":\"[Filtered]\"}}");
 }
 
 TEST(scrub_case_insensitive_substring)
 {
     EXPECT(&P_PII,
            "{\"request\":{\"headers\":{\"X-Auth-Token\":\"t\",\"Accept\":\"*/*\"}},"
-           "\"extra\":{\"USER_PASSWORD\":\"p\",\"MyApiKeyX\":1,\"CreditCardNo\":2,\"Credit_Card_No\":3}}",
+           "\"extra\":{\"USER_PASSWORD\":\"p\",\"MyApiKeyX\":1,\"CreditCardNo\":2,\"Credit_Card_"
+           "No\":3}}",
            "{\"request\":{\"headers\":{\"X-Auth-Token\":\"[Filtered]\",\"Accept\":\"*/*\"}},"
-           "\"extra\":{\"USER_PASSWORD\":\"[Filtered]\",\"MyApiKeyX\":\"[Filtered]\",\"CreditCardNo\":2,"
+           "\"extra\":{\"USER_PASSWORD\":\"[Filtered]\",\"MyApiKeyX\":\"[Filtered]\","
+           "\"CreditCardNo\":2,"
            "\"Credit_Card_No\":\"[Filtered]\"}}");
 }
 
 TEST(scrub_escaped_keys)
 {
-    EXPECT(&P_DEF,
-           "{\"extra\":{\"pass\\u0077ord\":1,\"\\u0050ASSWORD\":2,\"to\\u006Ben\":3,"
-           "\"\\ud83d\\ude00token\":4,\"pass\\\\word\":5,\"sec\\/ret\":6,\"a\\\"cvv\":7}}",
-           "{\"extra\":{\"pass\\u0077ord\":\"[Filtered]\",\"\\u0050ASSWORD\":\"[Filtered]\","
-           "\"to\\u006Ben\":\"[Filtered]\",\"\\ud83d\\ude00token\":\"[Filtered]\",\"pass\\\\word\":5,"
-           "\"sec\\/ret\":6,\"a\\\"cvv\":\"[Filtered]\"}}");
+    EXPECT(
+        &P_DEF,
+        "{\"extra\":{\"pass\\u0077ord\":1,\"\\u0050ASSWORD\":2,\"to\\u006Ben\":3,"
+        "\"\\ud83d\\ude00token\":4,\"pass\\\\word\":5,\"sec\\/ret\":6,\"a\\\"cvv\":7}}",
+        "{\"extra\":{\"pass\\u0077ord\":\"[Filtered]\",\"\\u0050ASSWORD\":\"[Filtered]\","
+        "\"to\\u006Ben\":\"[Filtered]\",\"\\ud83d\\ude00token\":\"[Filtered]\",\"pass\\\\word\":5,"
+        "\"sec\\/ret\":6,\"a\\\"cvv\":\"[Filtered]\"}}");
     /* an escaped key longer than the inline scratch buffer */
     char in[4096], want[4096];
     char key[1600] = "";
@@ -192,32 +209,39 @@ TEST(scrub_strings_with_escapes)
            "{\"extra\":{\"a\":\"0123456789abcdef0123\\\"token\\\":1\",\"b\":{\"token\":2},"
            "\"c\":\"\\\\\",\"d\":[\"\\\\\\\"secret\\\\\\\":\",{\"secret\":3}]},"
            "\"tags\":{\"0123456789abcdef0123456789\\\"password\":4}}",
-           "{\"extra\":{\"a\":\"0123456789abcdef0123\\\"token\\\":1\",\"b\":{\"token\":\"[Filtered]\"},"
+           "{\"extra\":{\"a\":\"0123456789abcdef0123\\\"token\\\":1\",\"b\":{\"token\":\"[Filtered]"
+           "\"},"
            "\"c\":\"\\\\\",\"d\":[\"\\\\\\\"secret\\\\\\\":\",{\"secret\":\"[Filtered]\"}]},"
            "\"tags\":{\"0123456789abcdef0123456789\\\"password\":\"[Filtered]\"}}");
     /* a skipped member with the same tricks before a scrubbed one */
     EXPECT(&P_DEF,
-           "{\"exception\":{\"values\":[{\"value\":\"}]}\\\\\\\"{[\\u0022\",\"n\":[1e5,-0.5,true,null]}]},"
+           "{\"exception\":{\"values\":[{\"value\":\"}]}\\\\\\\"{[\\u0022\",\"n\":[1e5,-0.5,true,"
+           "null]}]},"
            "\"user\":{\"email\":\"a\"}}",
-           "{\"exception\":{\"values\":[{\"value\":\"}]}\\\\\\\"{[\\u0022\",\"n\":[1e5,-0.5,true,null]}]},"
+           "{\"exception\":{\"values\":[{\"value\":\"}]}\\\\\\\"{[\\u0022\",\"n\":[1e5,-0.5,true,"
+           "null]}]},"
            "\"user\":{}}");
 }
 
 TEST(scrub_outside_members_untouched)
 {
-    EXPECT(&P_DEF,
-           "{\"password\":\"x\",\"message\":{\"token\":\"y\"},\"exception\":{\"values\":[{\"type\":\"E\","
-           "\"stacktrace\":{\"frames\":[{\"vars\":{\"password\":\"z\"}}]}}]},\"logentry\":{\"params\":"
-           "{\"token\":1}},\"spans\":[{\"data\":{\"secret\":1}}],\"modules\":{\"token-lib\":\"1.0\"}}",
-           NULL);
+    EXPECT(
+        &P_DEF,
+        "{\"password\":\"x\",\"message\":{\"token\":\"y\"},\"exception\":{\"values\":[{\"type\":"
+        "\"E\","
+        "\"stacktrace\":{\"frames\":[{\"vars\":{\"password\":\"z\"}}]}}]},\"logentry\":{\"params\":"
+        "{\"token\":1}},\"spans\":[{\"data\":{\"secret\":1}}],\"modules\":{\"token-lib\":\"1.0\"}}",
+        NULL);
     /* the same with ignore rules active (exception, message, logentry are then read) */
     st_policy p;
     CHECK(st_policy_init(&p, NULL, "nothing matches this", false, 1, 1, NULL, 0) == 0);
-    EXPECT(&p,
-           "{\"password\":\"x\",\"message\":{\"token\":{\"a\":1}},\"exception\":{\"values\":[{\"type\":\"E\","
-           "\"stacktrace\":{\"frames\":[{\"vars\":{\"password\":\"z\"}}]}}]},\"logentry\":{\"params\":"
-           "{\"token\":[1]}},\"spans\":[{\"data\":{\"secret\":{}}}],\"modules\":{\"token-lib\":{}}}",
-           NULL);
+    EXPECT(
+        &p,
+        "{\"password\":\"x\",\"message\":{\"token\":{\"a\":1}},\"exception\":{\"values\":[{"
+        "\"type\":\"E\","
+        "\"stacktrace\":{\"frames\":[{\"vars\":{\"password\":\"z\"}}]}}]},\"logentry\":{\"params\":"
+        "{\"token\":[1]}},\"spans\":[{\"data\":{\"secret\":{}}}],\"modules\":{\"token-lib\":{}}}",
+        NULL);
     st_policy_free(&p);
     /* top-level member names are not user keys */
     EXPECT(&P_DEF, "{\"tags\":\"password\",\"extra\":7,\"user\":null,\"request\":[]}", NULL);
@@ -226,11 +250,13 @@ TEST(scrub_outside_members_untouched)
 TEST(scrub_no_match_no_allocation)
 {
     EXPECT(&P_DEF, "{}", NULL);
-    EXPECT(&P_DEF,
-           "{\"event_id\":\"0123456789abcdef0123456789abcdef\",\"request\":{\"url\":\"u\",\"headers\":"
-           "{\"Accept\":\"*/*\"}},\"user\":{\"id\":\"7\"},\"tags\":{\"a\":\"b\"},\"extra\":{\"n\":[1,2,{}]},"
-           "\"contexts\":{},\"breadcrumbs\":{\"values\":[]}}",
-           NULL);
+    EXPECT(
+        &P_DEF,
+        "{\"event_id\":\"0123456789abcdef0123456789abcdef\",\"request\":{\"url\":\"u\",\"headers\":"
+        "{\"Accept\":\"*/"
+        "*\"}},\"user\":{\"id\":\"7\"},\"tags\":{\"a\":\"b\"},\"extra\":{\"n\":[1,2,{}]},"
+        "\"contexts\":{},\"breadcrumbs\":{\"values\":[]}}",
+        NULL);
     /* values already filtered are left as they are */
     EXPECT(&P_DEF, "{\"extra\":{\"password\":\"[Filtered]\"}}", NULL);
     /* a policy with nothing to do returns at once */
@@ -242,8 +268,7 @@ TEST(scrub_no_match_no_allocation)
 
 TEST(scrub_byte_exact_whitespace)
 {
-    EXPECT(&P_DEF,
-           "{\n  \"extra\" : {\n    \"token\" : [ 1 , 2 ] ,\n    \"a\" : 1\n  }\n}\n",
+    EXPECT(&P_DEF, "{\n  \"extra\" : {\n    \"token\" : [ 1 , 2 ] ,\n    \"a\" : 1\n  }\n}\n",
            "{\n  \"extra\" : {\n    \"token\" : \"[Filtered]\" ,\n    \"a\" : 1\n  }\n}\n");
 }
 
@@ -303,8 +328,9 @@ TEST(scrub_custom_list)
     CHECK(p.n_scrub == 2);
     CHECK_STR(p.scrub_fields[0], "my_field");
     CHECK_STR(p.scrub_fields[1], "other");
-    EXPECT(&p, "{\"extra\":{\"password\":\"x\",\"xMY_FIELDx\":1,\"Other\":{\"a\":1}}}",
-           "{\"extra\":{\"password\":\"x\",\"xMY_FIELDx\":\"[Filtered]\",\"Other\":\"[Filtered]\"}}");
+    EXPECT(
+        &p, "{\"extra\":{\"password\":\"x\",\"xMY_FIELDx\":1,\"Other\":{\"a\":1}}}",
+        "{\"extra\":{\"password\":\"x\",\"xMY_FIELDx\":\"[Filtered]\",\"Other\":\"[Filtered]\"}}");
     st_policy_free(&p);
 
     /* "" turns scrubbing off; NULL is the default list */
@@ -322,15 +348,18 @@ TEST(scrub_custom_list)
     st_policy_free(&p); /* twice is safe */
 
     /* non-ASCII fields; \u escapes (surrogate pairs too) decode to UTF-8 before matching */
-    CHECK(st_policy_init(&p, "\xf0\x9f\x98\x80,m\xc3\xb6p", NULL, true, 1, 1, err, sizeof err) == 0);
+    CHECK(st_policy_init(&p, "\xf0\x9f\x98\x80,m\xc3\xb6p", NULL, true, 1, 1, err, sizeof err) ==
+          0);
     EXPECT(&p, "{\"extra\":{\"x\\ud83d\\ude00\":1,\"\\u00f6\":2,\"M\\u00f6P\":3,\"m\\u00d6p\":4}}",
-           "{\"extra\":{\"x\\ud83d\\ude00\":\"[Filtered]\",\"\\u00f6\":2,\"M\\u00f6P\":\"[Filtered]\",\"m\\u00d6p\":4}}");
+           "{\"extra\":{\"x\\ud83d\\ude00\":\"[Filtered]\",\"\\u00f6\":2,\"M\\u00f6P\":\"[Filtered]"
+           "\",\"m\\u00d6p\":4}}");
     st_policy_free(&p);
 
     /* a one-letter field: many matches, any depth */
     CHECK(st_policy_init(&p, "e", NULL, true, 1, 1, err, sizeof err) == 0);
     EXPECT(&p, "{\"tags\":{\"a\":1,\"E\":2,\"be\":{\"x\":1},\"c\":[{\"e\":3}]}}",
-           "{\"tags\":{\"a\":1,\"E\":\"[Filtered]\",\"be\":\"[Filtered]\",\"c\":[{\"e\":\"[Filtered]\"}]}}");
+           "{\"tags\":{\"a\":1,\"E\":\"[Filtered]\",\"be\":\"[Filtered]\",\"c\":[{\"e\":\"["
+           "Filtered]\"}]}}");
     st_policy_free(&p);
 }
 
@@ -350,9 +379,12 @@ TEST(pii_user_members)
     EXPECT(&P_DEF, "{\"user\":{\"email\":\"a@b\",\"id\":1,\"ip_address\":\"1.2.3.4\"}}",
            "{\"user\":{\"id\":1}}");
     /* whitespace, escaped key, case, nested values */
-    EXPECT(&P_DEF, "{ \"user\" : { \"Email\" : { \"x\" : [1] } , \"id\" : 1 , \"ip_\\u0061ddress\" : null } }",
-           "{ \"user\" : { \"id\" : 1 } }");
-    EXPECT(&P_DEF, "{\"user\":{\n  \"email\": \"a\",\n  \"ip_address\": \"b\"\n}}", "{\"user\":{\n  \n}}");
+    EXPECT(
+        &P_DEF,
+        "{ \"user\" : { \"Email\" : { \"x\" : [1] } , \"id\" : 1 , \"ip_\\u0061ddress\" : null } }",
+        "{ \"user\" : { \"id\" : 1 } }");
+    EXPECT(&P_DEF, "{\"user\":{\n  \"email\": \"a\",\n  \"ip_address\": \"b\"\n}}",
+           "{\"user\":{\n  \n}}");
     /* only the user's own members */
     EXPECT(&P_DEF, "{\"user\":{\"data\":{\"email\":\"a@b\"}},\"extra\":{\"email\":\"a\"}}", NULL);
     /* send_default_pii on: kept */
@@ -363,12 +395,14 @@ TEST(pii_request_cookies_env)
 {
     EXPECT(&P_DEF, "{\"request\":{\"cookies\":{\"session\":\"s\"},\"url\":\"u\"}}",
            "{\"request\":{\"url\":\"u\"}}");
-    EXPECT(&P_DEF, "{\"request\":{\"url\":\"u\",\"cookies\":\"a=b; c=d\"}}", "{\"request\":{\"url\":\"u\"}}");
+    EXPECT(&P_DEF, "{\"request\":{\"url\":\"u\",\"cookies\":\"a=b; c=d\"}}",
+           "{\"request\":{\"url\":\"u\"}}");
     EXPECT(&P_DEF, "{\"request\":{\"cookies\":[[\"a\",\"b\"]]}}", "{\"request\":{}}");
     EXPECT(&P_DEF, "{\"request\":{\"env\":{\"REMOTE_ADDR\":\"1.2.3.4\",\"SERVER_NAME\":\"h\"}}}",
            "{\"request\":{\"env\":{\"SERVER_NAME\":\"h\"}}}");
     /* send_default_pii on: cookies are scrubbed by the default list ("cookie"), not removed */
-    EXPECT(&P_PII, "{\"request\":{\"cookies\":{\"session\":\"s\"},\"env\":{\"REMOTE_ADDR\":\"1.2.3.4\"}}}",
+    EXPECT(&P_PII,
+           "{\"request\":{\"cookies\":{\"session\":\"s\"},\"env\":{\"REMOTE_ADDR\":\"1.2.3.4\"}}}",
            "{\"request\":{\"cookies\":\"[Filtered]\",\"env\":{\"REMOTE_ADDR\":\"1.2.3.4\"}}}");
 }
 
@@ -376,19 +410,26 @@ TEST(pii_headers_object)
 {
     EXPECT(&P_DEF,
            "{\"request\":{\"headers\":{\"Authorization\":\"Bearer x\",\"Accept\":\"*/*\","
-           "\"AUTHORIZATION\":\"y\",\"authorization\":\"z\",\"Cookie\":\"a=b\",\"X-Forwarded-For\":\"1.2.3.4\","
+           "\"AUTHORIZATION\":\"y\",\"authorization\":\"z\",\"Cookie\":\"a=b\",\"X-Forwarded-For\":"
+           "\"1.2.3.4\","
            "\"Host\":\"h\",\"X-Api-Token\":\"t\"}}}",
-           "{\"request\":{\"headers\":{\"Accept\":\"*/*\",\"Host\":\"h\",\"X-Api-Token\":\"[Filtered]\"}}}");
-    EXPECT(&P_DEF, "{\"request\":{\"headers\":{\"authorization\":\"x\"}}}", "{\"request\":{\"headers\":{}}}");
+           "{\"request\":{\"headers\":{\"Accept\":\"*/"
+           "*\",\"Host\":\"h\",\"X-Api-Token\":\"[Filtered]\"}}}");
+    EXPECT(&P_DEF, "{\"request\":{\"headers\":{\"authorization\":\"x\"}}}",
+           "{\"request\":{\"headers\":{}}}");
     /* send_default_pii on: Authorization is still scrubbed by the default list */
-    EXPECT(&P_PII, "{\"request\":{\"headers\":{\"Authorization\":\"Bearer x\",\"Accept\":\"*/*\"}}}",
+    EXPECT(&P_PII,
+           "{\"request\":{\"headers\":{\"Authorization\":\"Bearer x\",\"Accept\":\"*/*\"}}}",
            "{\"request\":{\"headers\":{\"Authorization\":\"[Filtered]\",\"Accept\":\"*/*\"}}}");
     /* with scrubbing off, PII stripping still works */
     st_policy p;
     CHECK(st_policy_init(&p, "", NULL, false, 1, 1, NULL, 0) == 0);
-    EXPECT(&p, "{\"request\":{\"headers\":{\"Accept\":\"a\",\"Authorization\":\"x\",\"X-Token\":\"t\"}},"
-               "\"extra\":{\"password\":1}}",
-           "{\"request\":{\"headers\":{\"Accept\":\"a\",\"X-Token\":\"t\"}},\"extra\":{\"password\":1}}");
+    EXPECT(
+        &p,
+        "{\"request\":{\"headers\":{\"Accept\":\"a\",\"Authorization\":\"x\",\"X-Token\":\"t\"}},"
+        "\"extra\":{\"password\":1}}",
+        "{\"request\":{\"headers\":{\"Accept\":\"a\",\"X-Token\":\"t\"}},\"extra\":{\"password\":1}"
+        "}");
     st_policy_free(&p);
 }
 
@@ -396,12 +437,15 @@ TEST(pii_headers_list)
 {
     /* first, middle, last, consecutive */
     EXPECT(&P_DEF,
-           "{\"request\":{\"headers\":[[\"Authorization\",\"x\"],[\"Accept\",\"a\"],[\"cookie\",\"c\"],"
+           "{\"request\":{\"headers\":[[\"Authorization\",\"x\"],[\"Accept\",\"a\"],[\"cookie\","
+           "\"c\"],"
            "[\"Host\",\"h\"],[\"X-Real-IP\",\"1\"],[\"SET-COOKIE\",\"s\"]]}}",
            "{\"request\":{\"headers\":[[\"Accept\",\"a\"],[\"Host\",\"h\"]]}}");
     EXPECT(&P_DEF, "{\"request\":{\"headers\":[ [ \"authorization\" , \"x\" ] ]}}",
            "{\"request\":{\"headers\":[  ]}}");
-    EXPECT(&P_DEF, "{\"request\":{\"headers\":[[\"authorization\",\"x\"],[\"Authorization\",\"y\"],[\"A\",\"b\"]]}}",
+    EXPECT(&P_DEF,
+           "{\"request\":{\"headers\":[[\"authorization\",\"x\"],[\"Authorization\",\"y\"],[\"A\","
+           "\"b\"]]}}",
            "{\"request\":{\"headers\":[[\"A\",\"b\"]]}}");
     /* scrubbing of pairs in the list; not-a-pair elements left */
     EXPECT(&P_DEF, "{\"request\":{\"headers\":[[\"X-Auth-Token\",\"t\"],\"Authorization\",[]]}}",
@@ -414,47 +458,70 @@ TEST(pii_headers_list)
 
 TEST(ignore_by_type)
 {
-    const char *sym = "{\"exception\":{\"values\":[{\"type\":\"RuntimeException\",\"value\":\"v\"},"
-                      "{\"type\":\"Symfony\\\\Component\\\\HttpKernel\\\\Exception\\\\NotFoundHttpException\","
-                      "\"value\":\"No route\"}]}}";
+    const char *sym =
+        "{\"exception\":{\"values\":[{\"type\":\"RuntimeException\",\"value\":\"v\"},"
+        "{\"type\":\"Symfony\\\\Component\\\\HttpKernel\\\\Exception\\\\NotFoundHttpException\","
+        "\"value\":\"No route\"}]}}";
     CHECK(verdict_of(&P_IGN, sym) == ST_POLICY_IGNORED);
     /* \/ escapes and \u005c for the backslash */
-    CHECK(verdict_of(&P_IGN, "{\"exception\":{\"values\":[{\"type\":\"App\\u005cExceptions\\/..\\\\Ignored\"}]}}") ==
-          ST_POLICY_KEEP);
-    CHECK(verdict_of(&P_IGN, "{\"exception\":{\"values\":[{\"type\":\"App\\u005cExceptions\\u005CIgnored\"}]}}") ==
+    CHECK(
+        verdict_of(
+            &P_IGN,
+            "{\"exception\":{\"values\":[{\"type\":\"App\\u005cExceptions\\/..\\\\Ignored\"}]}}") ==
+        ST_POLICY_KEEP);
+    CHECK(verdict_of(
+              &P_IGN,
+              "{\"exception\":{\"values\":[{\"type\":\"App\\u005cExceptions\\u005CIgnored\"}]}}") ==
           ST_POLICY_IGNORED);
-    CHECK(verdict_of(&P_IGN, "{\"exception\":{\"values\":[{\"type\":\"My\\/Type\"}]}}") == ST_POLICY_IGNORED);
+    CHECK(verdict_of(&P_IGN, "{\"exception\":{\"values\":[{\"type\":\"My\\/Type\"}]}}") ==
+          ST_POLICY_IGNORED);
     /* exact: neither a prefix nor a longer name */
-    CHECK(verdict_of(&P_IGN, "{\"exception\":{\"values\":[{\"type\":\"App\\\\Exceptions\\\\IgnoredToo\"}]}}") ==
+    CHECK(verdict_of(
+              &P_IGN,
+              "{\"exception\":{\"values\":[{\"type\":\"App\\\\Exceptions\\\\IgnoredToo\"}]}}") ==
           ST_POLICY_KEEP);
-    CHECK(verdict_of(&P_IGN, "{\"exception\":{\"values\":[{\"type\":\"App\\\\Exceptions\"}]}}") == ST_POLICY_KEEP);
+    CHECK(verdict_of(&P_IGN, "{\"exception\":{\"values\":[{\"type\":\"App\\\\Exceptions\"}]}}") ==
+          ST_POLICY_KEEP);
     /* the list form of exception */
-    CHECK(verdict_of(&P_IGN, "{\"exception\":[{\"type\":\"App\\\\Exceptions\\\\Ignored\"}]}") == ST_POLICY_IGNORED);
+    CHECK(verdict_of(&P_IGN, "{\"exception\":[{\"type\":\"App\\\\Exceptions\\\\Ignored\"}]}") ==
+          ST_POLICY_IGNORED);
     /* a type elsewhere does not count */
     CHECK(verdict_of(&P_IGN, "{\"extra\":{\"type\":\"App\\\\Exceptions\\\\Ignored\"},\"threads\":"
-                             "{\"values\":[{\"type\":\"App\\\\Exceptions\\\\Ignored\"}]}}") == ST_POLICY_KEEP);
+                             "{\"values\":[{\"type\":\"App\\\\Exceptions\\\\Ignored\"}]}}") ==
+          ST_POLICY_KEEP);
     /* entries written with a leading '\' or doubled backslashes still match the class */
     st_policy p;
     CHECK(st_policy_init(&p, NULL, "\\App\\Ex,Lib\\\\Err", true, 1, 1, NULL, 0) == 0);
-    CHECK(verdict_of(&p, "{\"exception\":{\"values\":[{\"type\":\"App\\\\Ex\"}]}}") == ST_POLICY_IGNORED);
-    CHECK(verdict_of(&p, "{\"exception\":{\"values\":[{\"type\":\"Lib\\\\Err\"}]}}") == ST_POLICY_IGNORED);
-    CHECK(verdict_of(&p, "{\"exception\":{\"values\":[{\"type\":\"Lib\\\\\\\\Err\"}]}}") == ST_POLICY_IGNORED);
-    CHECK(verdict_of(&p, "{\"exception\":{\"values\":[{\"type\":\"App\\\\Exx\"}]}}") == ST_POLICY_KEEP);
+    CHECK(verdict_of(&p, "{\"exception\":{\"values\":[{\"type\":\"App\\\\Ex\"}]}}") ==
+          ST_POLICY_IGNORED);
+    CHECK(verdict_of(&p, "{\"exception\":{\"values\":[{\"type\":\"Lib\\\\Err\"}]}}") ==
+          ST_POLICY_IGNORED);
+    CHECK(verdict_of(&p, "{\"exception\":{\"values\":[{\"type\":\"Lib\\\\\\\\Err\"}]}}") ==
+          ST_POLICY_IGNORED);
+    CHECK(verdict_of(&p, "{\"exception\":{\"values\":[{\"type\":\"App\\\\Exx\"}]}}") ==
+          ST_POLICY_KEEP);
     st_policy_free(&p);
 }
 
 TEST(ignore_by_value_substring)
 {
-    CHECK(verdict_of(&P_IGN, "{\"exception\":{\"values\":[{\"type\":\"E\",\"value\":\"rpc: context canceled\"}]}}") ==
-          ST_POLICY_IGNORED);
-    CHECK(verdict_of(&P_IGN, "{\"exception\":{\"values\":[{\"type\":\"E\",\"value\":\"context\\u0020cancel\\u0065d"
-                             "\\n\"}]}}") == ST_POLICY_IGNORED);
-    CHECK(verdict_of(&P_IGN, "{\"exception\":{\"values\":[{\"type\":\"E\",\"value\":\"context  canceled\"}]}}") ==
+    CHECK(verdict_of(&P_IGN, "{\"exception\":{\"values\":[{\"type\":\"E\",\"value\":\"rpc: context "
+                             "canceled\"}]}}") == ST_POLICY_IGNORED);
+    CHECK(verdict_of(
+              &P_IGN,
+              "{\"exception\":{\"values\":[{\"type\":\"E\",\"value\":\"context\\u0020cancel\\u0065d"
+              "\\n\"}]}}") == ST_POLICY_IGNORED);
+    CHECK(verdict_of(
+              &P_IGN,
+              "{\"exception\":{\"values\":[{\"type\":\"E\",\"value\":\"context  canceled\"}]}}") ==
           ST_POLICY_KEEP);
-    CHECK(verdict_of(&P_IGN, "{\"exception\":{\"values\":[{\"value\":\"x: deadline\\u0020exceeded\\n\"}]}}") ==
+    CHECK(verdict_of(
+              &P_IGN,
+              "{\"exception\":{\"values\":[{\"value\":\"x: deadline\\u0020exceeded\\n\"}]}}") ==
           ST_POLICY_IGNORED);
     /* case-sensitive */
-    CHECK(verdict_of(&P_IGN, "{\"exception\":{\"values\":[{\"value\":\"Context Canceled\"}]}}") == ST_POLICY_KEEP);
+    CHECK(verdict_of(&P_IGN, "{\"exception\":{\"values\":[{\"value\":\"Context Canceled\"}]}}") ==
+          ST_POLICY_KEEP);
     /* a long escaped value (heap scratch) */
     char in[8192] = "{\"exception\":{\"values\":[{\"value\":\"";
     for (int i = 0; i < 1000; i++)
@@ -462,23 +529,30 @@ TEST(ignore_by_value_substring)
     strcat(in, "context canceled\"}]}}");
     CHECK(verdict_of(&P_IGN, in) == ST_POLICY_IGNORED);
     /* the type is not substring-matched */
-    CHECK(verdict_of(&P_IGN, "{\"exception\":{\"values\":[{\"type\":\"context canceled!\"}]}}") == ST_POLICY_KEEP);
+    CHECK(verdict_of(&P_IGN, "{\"exception\":{\"values\":[{\"type\":\"context canceled!\"}]}}") ==
+          ST_POLICY_KEEP);
 }
 
 TEST(ignore_by_message)
 {
     CHECK(verdict_of(&P_IGN, "{\"message\":\"request: context canceled\"}") == ST_POLICY_IGNORED);
-    CHECK(verdict_of(&P_IGN, "{\"message\":{\"formatted\":\"deadline exceeded after 5s\"}}") == ST_POLICY_IGNORED);
-    CHECK(verdict_of(&P_IGN, "{\"message\":{\"message\":\"deadline exceeded after %ds\"}}") == ST_POLICY_IGNORED);
-    CHECK(verdict_of(&P_IGN, "{\"message\":{\"params\":[\"deadline exceeded\"]}}") == ST_POLICY_KEEP);
-    CHECK(verdict_of(&P_IGN, "{\"message\":\"fine\",\"extra\":{\"m\":\"context canceled\"}}") == ST_POLICY_KEEP);
+    CHECK(verdict_of(&P_IGN, "{\"message\":{\"formatted\":\"deadline exceeded after 5s\"}}") ==
+          ST_POLICY_IGNORED);
+    CHECK(verdict_of(&P_IGN, "{\"message\":{\"message\":\"deadline exceeded after %ds\"}}") ==
+          ST_POLICY_IGNORED);
+    CHECK(verdict_of(&P_IGN, "{\"message\":{\"params\":[\"deadline exceeded\"]}}") ==
+          ST_POLICY_KEEP);
+    CHECK(verdict_of(&P_IGN, "{\"message\":\"fine\",\"extra\":{\"m\":\"context canceled\"}}") ==
+          ST_POLICY_KEEP);
 }
 
 TEST(ignore_by_logentry)
 {
-    CHECK(verdict_of(&P_IGN, "{\"logentry\":{\"message\":\"op: context canceled\",\"params\":[]}}") ==
+    CHECK(
+        verdict_of(&P_IGN, "{\"logentry\":{\"message\":\"op: context canceled\",\"params\":[]}}") ==
+        ST_POLICY_IGNORED);
+    CHECK(verdict_of(&P_IGN, "{\"logentry\":{\"formatted\":\"op: context canceled\"}}") ==
           ST_POLICY_IGNORED);
-    CHECK(verdict_of(&P_IGN, "{\"logentry\":{\"formatted\":\"op: context canceled\"}}") == ST_POLICY_IGNORED);
     CHECK(verdict_of(&P_IGN, "{\"logentry\":{\"message\":\"op failed\"}}") == ST_POLICY_KEEP);
     CHECK(verdict_of(&P_IGN, "{\"logentry\":\"context canceled\"}") == ST_POLICY_KEEP);
 }
@@ -488,7 +562,9 @@ TEST(ignore_wins_over_rewrite)
     st_policy p;
     CHECK(st_policy_init(&p, NULL, "context canceled", false, 1, 1, NULL, 0) == 0);
     st_policy_verdict v;
-    char *out = apply(&p, "{\"user\":{\"email\":\"a\"},\"extra\":{\"token\":1},\"message\":\"context canceled\"}", &v);
+    char *out = apply(
+        &p, "{\"user\":{\"email\":\"a\"},\"extra\":{\"token\":1},\"message\":\"context canceled\"}",
+        &v);
     CHECK(v == ST_POLICY_IGNORED);
     CHECK(out == NULL);
     free(out);
@@ -577,8 +653,16 @@ TEST(init_errors)
 
 TEST(not_an_object)
 {
-    const char *bad[] = {"", "   ", "[]", "\"x\"", "{", "{\"extra\":", "{\"extra\":{\"token\":",
-                         "{\"user\":{\"email\":\"a\"", "{\"a\" 1}", "{\"extra\":{\"a\":\"\\\"}}"};
+    const char *bad[] = {"",
+                         "   ",
+                         "[]",
+                         "\"x\"",
+                         "{",
+                         "{\"extra\":",
+                         "{\"extra\":{\"token\":",
+                         "{\"user\":{\"email\":\"a\"",
+                         "{\"a\" 1}",
+                         "{\"extra\":{\"a\":\"\\\"}}"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         st_policy_verdict v;
         char *out = apply(&P_DEF, bad[i], &v);
@@ -595,9 +679,11 @@ TEST(transaction_scrubbed)
 {
     EXPECT(&P_DEF,
            "{\"type\":\"transaction\",\"spans\":[],\"request\":{\"headers\":{\"Cookie\":\"c\"}},"
-           "\"contexts\":{\"trace\":{\"trace_id\":\"t\",\"span_id\":\"s\",\"data\":{\"db.password\":\"p\"}}}}",
+           "\"contexts\":{\"trace\":{\"trace_id\":\"t\",\"span_id\":\"s\",\"data\":{\"db."
+           "password\":\"p\"}}}}",
            "{\"type\":\"transaction\",\"spans\":[],\"request\":{\"headers\":{}},"
-           "\"contexts\":{\"trace\":{\"trace_id\":\"t\",\"span_id\":\"s\",\"data\":{\"db.password\":\"[Filtered]\"}}}}");
+           "\"contexts\":{\"trace\":{\"trace_id\":\"t\",\"span_id\":\"s\",\"data\":{\"db."
+           "password\":\"[Filtered]\"}}}}");
 }
 
 int main(void)
@@ -605,7 +691,8 @@ int main(void)
     if (st_policy_init(&P_DEF, NULL, NULL, false, 1, 1, NULL, 0) != 0 ||
         st_policy_init(&P_PII, NULL, NULL, true, 1, 1, NULL, 0) != 0 ||
         st_policy_init(&P_IGN, "",
-                       "App\\Exceptions\\Ignored, Symfony\\Component\\HttpKernel\\Exception\\NotFoundHttpException,"
+                       "App\\Exceptions\\Ignored, "
+                       "Symfony\\Component\\HttpKernel\\Exception\\NotFoundHttpException,"
                        "context canceled,deadline exceeded,My/Type",
                        true, 1, 1, NULL, 0) != 0) {
         fprintf(stderr, "policy init failed\n");

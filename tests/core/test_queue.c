@@ -39,7 +39,8 @@ static st_status push_text(st_queue *q, const char *id, const char *text)
     st_record_meta m = {0};
     snprintf(m.event_id, sizeof m.event_id, "%032d", atoi(id));
     m.category_mask = 2;
-    st_iov iov[2] = {{text, strlen(text) / 2}, {text + strlen(text) / 2, strlen(text) - strlen(text) / 2}};
+    st_iov iov[2] = {{text, strlen(text) / 2},
+                     {text + strlen(text) / 2, strlen(text) - strlen(text) / 2}};
     return st_queue_push(q, &m, iov, 2);
 }
 
@@ -176,7 +177,8 @@ TEST(corrupt_record_is_skipped_and_counted)
     st_taken_record r[4];
     int n = st_queue_take(q, st_now_wall_ms(), r, 4);
     CHECK(n == 2);
-    CHECK(n == 2 && strncmp(r[0].payload, "first", 5) == 0 && strncmp(r[1].payload, "third", 5) == 0);
+    CHECK(n == 2 && strncmp(r[0].payload, "first", 5) == 0 &&
+          strncmp(r[1].payload, "third", 5) == 0);
     CHECK(atomic_load(&h->stats.corrupt_records) == 1);
     for (int i = 0; i < n; i++) {
         st_queue_complete(q, r[i].pos);

@@ -89,8 +89,7 @@ TEST(parse_table)
         if (!ok)
             fprintf(stderr, "  case \"%s\": applied %d (want %d), all %lld error %lld tx %lld\n",
                     pc->header, n, pc->applied, (long long)u.until_ms[ST_CAT_ALL],
-                    (long long)u.until_ms[ST_CAT_ERROR],
-                    (long long)u.until_ms[ST_CAT_TRANSACTION]);
+                    (long long)u.until_ms[ST_CAT_ERROR], (long long)u.until_ms[ST_CAT_TRANSACTION]);
         CHECK(ok);
     }
 }
@@ -185,20 +184,20 @@ TEST(retry_after_bad_dates)
 {
     int64_t u = 42;
     static const char *const bad[] = {
-        "Sun, 06 Nov 1994 08:49:37",      /* no zone */
-        "Sun, 06 Nov 1994 08:49:37 CET",  /* not GMT */
-        "Sun, 06 Foo 1994 08:49:37 GMT",  /* month */
-        "Xyz, 06 Nov 1994 08:49:37 GMT",  /* weekday */
-        "Sun, 31 Nov 1994 08:49:37 GMT",  /* no 31 November */
-        "Sun, 29 Feb 2023 08:49:37 GMT",  /* not a leap year */
-        "Sun, 00 Nov 1994 08:49:37 GMT",  /* day 0 */
-        "Sun, 06 Nov 1994 24:00:00 GMT",  /* hour */
-        "Sun, 06 Nov 1994 08:60:00 GMT",  /* minute */
-        "Sun, 06 Nov 94 08:49:37 GMT",    /* IMF needs 4 digits */
+        "Sun, 06 Nov 1994 08:49:37",       /* no zone */
+        "Sun, 06 Nov 1994 08:49:37 CET",   /* not GMT */
+        "Sun, 06 Foo 1994 08:49:37 GMT",   /* month */
+        "Xyz, 06 Nov 1994 08:49:37 GMT",   /* weekday */
+        "Sun, 31 Nov 1994 08:49:37 GMT",   /* no 31 November */
+        "Sun, 29 Feb 2023 08:49:37 GMT",   /* not a leap year */
+        "Sun, 00 Nov 1994 08:49:37 GMT",   /* day 0 */
+        "Sun, 06 Nov 1994 24:00:00 GMT",   /* hour */
+        "Sun, 06 Nov 1994 08:60:00 GMT",   /* minute */
+        "Sun, 06 Nov 94 08:49:37 GMT",     /* IMF needs 4 digits */
         "Sun, 06 Nov 1994 08:49:37 GMT x", /* trailing garbage */
-        "Sun, 06 Nov 1994 8:49:37 GMT",   /* 2-digit hour */
-        "Sun, 06-Nov-199 08:49:37 GMT",   /* 3-digit year */
-        "Sun Nov  6 08:49:37",            /* asctime without a year */
+        "Sun, 06 Nov 1994 8:49:37 GMT",    /* 2-digit hour */
+        "Sun, 06-Nov-199 08:49:37 GMT",    /* 3-digit year */
+        "Sun Nov  6 08:49:37",             /* asctime without a year */
         "Sun",
         "Sun,",
         ",",
@@ -386,8 +385,7 @@ TEST(snapshot_lists_limits_in_force)
     st_category cats[ST_CAT_COUNT];
     int64_t until[ST_CAT_COUNT];
     CHECK(st_ratelimit_snapshot(&t, 0, NOW, cats, until, ST_CAT_COUNT) == 0);
-    st_ratelimit_apply_response(&t, 0, 200, "60:transaction:key, 5:error:key, 30::key", NULL,
-                                NOW);
+    st_ratelimit_apply_response(&t, 0, 200, "60:transaction:key, 5:error:key, 30::key", NULL, NOW);
     st_ratelimit_apply_response(&t, 1, 200, "60:replay:key", NULL, NOW); /* another DSN */
     int n = st_ratelimit_snapshot(&t, 0, NOW, cats, until, ST_CAT_COUNT);
     CHECK(n == 3);
