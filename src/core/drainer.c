@@ -107,6 +107,28 @@ static st_discard_taken *take_report(st_drainer *d, size_t *item_len)
     return t;
 }
 
+/* Some of the record's categories are limited (a caller's envelope with several item
+ * types): those items are removed and counted, the rest is sent. */
+static void drop_limited_items(st_drainer *d, st_flight *f)
+{
+    uint32_t limited = st_ratelimit_limited_mask(st_queue_ratelimits(d->q), f->meta.dsn_slot,
+                                                 f->meta.category_mask, st_now_wall_ms());
+    if (!limited)
+        return;
+    st_iov kept[16];
+    int dropped = 0;
+    int n = st_envelope_without_categories(f->payload, f->payload_len, limited, kept, 16,
+                                           &dropped);
+    size_t len = 0;
+    char *rest = n > 0 && dropped > 0 ? st_join(kept, n, &len) : NULL;
+    if (!rest)
+        return;
+    free(f->payload);
+    f->payload = rest;
+    f->payload_len = len;
+    st_queue_discard(d->q, ST_DISCARD_RATELIMIT_BACKOFF, limited, 1);
+}
+
 /* Build the wire body of one record and hand it to curl. */
 static void dispatch(st_drainer *d, st_sender *s, st_gzip *gz, st_taken_record *rec)
 {
@@ -133,6 +155,7 @@ static void dispatch(st_drainer *d, st_sender *s, st_gzip *gz, st_taken_record *
     f->payload = rec->payload; /* kept until the outcome: a dead letter needs it */
     f->payload_len = rec->payload_len;
     rec->payload = NULL;
+    drop_limited_items(d, f);
     const st_dsn *dsn = dsn_for_slot(d, rec->meta.dsn_slot);
     if (!dsn) {
         st_outcome_give_up(&d->dv, f, "internal_sdk_error", 0, "the record's DSN is invalid", true);

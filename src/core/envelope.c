@@ -679,3 +679,55 @@ int st_envelope_queued_form(const char *buf, size_t len, st_envelope_info *info,
     iov[k++] = (st_iov){buf + pos, len - pos};
     return k;
 }
+
+int st_envelope_without_categories(const char *buf, size_t len, uint32_t drop_mask, st_iov *iov,
+                                   int max_iov, int *dropped)
+{
+    static const char *const ikeys[] = {"type", "length"};
+    const char *nl = memchr(buf, '\n', len);
+    size_t pos = nl ? (size_t)(nl - buf) + 1 : len;
+    size_t keep_from = 0; /* start of the run of bytes being kept */
+    int k = 0;
+    *dropped = 0;
+    while (pos < len) {
+        size_t t = pos;
+        while (t < len && is_ws(buf[t]))
+            t++;
+        if (t == len)
+            break;
+        const char *ie = memchr(buf + pos, '\n', len - pos);
+        size_t ihlen = ie ? (size_t)(ie - (buf + pos)) : len - pos;
+        st_span iv[2];
+        const char *e, *type;
+        size_t tlen;
+        if (st_json_scan_object(buf + pos, ihlen, ST_MAX_JSON_DEPTH, ikeys, 2, iv, NULL, &e) != 0 ||
+            !st_json_span_plain_string(buf + pos, iv[0], &type, &tlen))
+            return -1;
+        size_t pstart = ie ? pos + ihlen + 1 : len, next;
+        size_t l;
+        if (iv[1].len && !span_is(buf + pos, iv[1], "null")) {
+            if (!parse_length(buf + pos, iv[1], len, &l) || l > len - pstart)
+                return -1;
+            next = pstart + l < len ? pstart + l + 1 : len;
+        } else {
+            const char *pe = pstart < len ? memchr(buf + pstart, '\n', len - pstart) : NULL;
+            next = pe ? (size_t)(pe - buf) + 1 : len;
+        }
+        if (drop_mask & (1u << st_category_from_item_type(type, tlen))) {
+            if (pos > keep_from) {
+                if (k == max_iov)
+                    return -1;
+                iov[k++] = (st_iov){buf + keep_from, pos - keep_from};
+            }
+            keep_from = next;
+            (*dropped)++;
+        }
+        pos = next;
+    }
+    if (len > keep_from) {
+        if (k == max_iov)
+            return -1;
+        iov[k++] = (st_iov){buf + keep_from, len - keep_from};
+    }
+    return k;
+}

@@ -101,6 +101,13 @@ int st_envelope_strip_sent_at(const char *buf, size_t len, const st_envelope_inf
 int st_envelope_queued_form(const char *buf, size_t len, st_envelope_info *info, st_iov *iov,
                             int max_iov, char *scratch, size_t scratch_len);
 
+/* Pieces of an (already inspected) envelope without its items of the categories in
+ * drop_mask (bits 1u << st_category; rate-limited ones): the header and every other
+ * item unchanged. Returns the number of pieces, the number of items dropped in *dropped,
+ * and -1 if the envelope cannot be walked or max_iov is too small. */
+int st_envelope_without_categories(const char *buf, size_t len, uint32_t drop_mask, st_iov *iov,
+                                   int max_iov, int *dropped);
+
 /* The bytes to send for a queued envelope, with sent_at stamped: writes 3 pieces
  * (header up to its closing '}', `,"sent_at":"…"` in `stamp`, the rest).
  * Returns 3, or -1 when the first line is not a JSON object's header. */
