@@ -49,6 +49,12 @@ tests=(
     "multi_process[identity]|multi_process.php --compression=0|180"
     "php_fpm|php_fpm.php|180"
     "drainer_sigkill|drainer_sigkill.php|240"
+    "delivery_ratelimit|delivery_ratelimit.php|90"
+    "delivery_retries|delivery_retries.php|120"
+    "delivery_dead_letters|delivery_dead_letters.php|90"
+    "delivery_client_reports|delivery_client_reports.php|120"
+    "delivery_scrub|delivery_scrub.php|90"
+    "delivery_circuit|delivery_circuit.php|120"
 )
 
 passed=0
