@@ -77,6 +77,13 @@ final class SentryTransport
     public static function getMetrics(): array {}
 
     /**
+     * The same metrics in the Prometheus text exposition format (version 0.0.4), for a
+     * /metrics endpoint: counters end in _total, drops carry a reason label, and the send
+     * latency is a histogram in seconds.
+     */
+    public static function getPrometheusMetrics(): string {}
+
+    /**
      * Waits, at most $timeout seconds, for the events queued so far to be sent (or
      * definitively dropped). Never waits longer than the timeout, even when Sentry is
      * unreachable.

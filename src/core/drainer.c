@@ -117,8 +117,7 @@ static void drop_limited_items(st_drainer *d, st_flight *f)
         return;
     st_iov kept[16];
     int dropped = 0;
-    int n = st_envelope_without_categories(f->payload, f->payload_len, limited, kept, 16,
-                                           &dropped);
+    int n = st_envelope_without_categories(f->payload, f->payload_len, limited, kept, 16, &dropped);
     size_t len = 0;
     char *rest = n > 0 && dropped > 0 ? st_join(kept, n, &len) : NULL;
     if (!rest)

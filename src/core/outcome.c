@@ -21,6 +21,7 @@ static double unit_random(st_delivery *dv)
 static void count_response(st_shared_stats *stats, const st_send_result *r)
 {
     atomic_fetch_add(&stats->bytes_sent, r->bytes_sent);
+    st_stats_record_latency(stats, r->seconds);
     long st = r->http_status;
     if (st == 0)
         atomic_fetch_add(&stats->network_errors, 1);

@@ -379,6 +379,15 @@ void st_process_metrics(zval *rv)
                    S.q ? atomic_load(&st_queue_drops_total(S.q)[r]) : 0);
     add_assoc_zval(rv, "drops", &drops);
     st_add_u64(rv, "client_reports_sent", S.q ? atomic_load(st_queue_client_reports_sent(S.q)) : 0);
+    /* From the host-wide histogram: the upper bound of the bucket, in ms. */
+    add_assoc_long(rv, "send_latency_p50_ms", (zend_long)st_stats_latency_quantile_ms(s, 0.50));
+    add_assoc_long(rv, "send_latency_p99_ms", (zend_long)st_stats_latency_quantile_ms(s, 0.99));
+    zval hist;
+    array_init(&hist);
+    for (int b = 0; b < ST_LATENCY_BUCKETS; b++)
+        add_next_index_long(&hist, (zend_long)atomic_load(&s->send_latency[b]));
+    add_assoc_zval(rv, "send_latency_buckets", &hist);
+    st_add_u64(rv, "send_latency_sum_us", atomic_load(&s->send_latency_sum_us));
 }
 
 void st_process_info_live(void)

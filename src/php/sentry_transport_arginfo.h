@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 5361677b8258b7232e30ed3b50456cf856a14ad4 */
+ * Stub hash: d944d266fbf0290e8bd90a71f26e8ab8ef192a27 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_SentryTransport_sendEvent, 0, 1, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_MASK(0, event, MAY_BE_ARRAY|MAY_BE_STRING, NULL)
@@ -17,6 +17,9 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_SentryTransport_getStatus,
 ZEND_END_ARG_INFO()
 
 #define arginfo_class_SentryTransport_getMetrics arginfo_class_SentryTransport_getStatus
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_SentryTransport_getPrometheusMetrics, 0, 0, IS_STRING, 0)
+ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_SentryTransport_flush, 0, 0, _IS_BOOL, 0)
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, timeout, IS_DOUBLE, 0, "2.0")
@@ -38,6 +41,7 @@ ZEND_METHOD(SentryTransport, sendBatch);
 ZEND_METHOD(SentryTransport, sendEnvelope);
 ZEND_METHOD(SentryTransport, getStatus);
 ZEND_METHOD(SentryTransport, getMetrics);
+ZEND_METHOD(SentryTransport, getPrometheusMetrics);
 ZEND_METHOD(SentryTransport, flush);
 ZEND_METHOD(SentryTransport, getDeadLetters);
 ZEND_METHOD(SentryTransport, replayDeadLetters);
@@ -50,6 +54,7 @@ static const zend_function_entry class_SentryTransport_methods[] = {
 	ZEND_ME(SentryTransport, sendEnvelope, arginfo_class_SentryTransport_sendEnvelope, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
 	ZEND_ME(SentryTransport, getStatus, arginfo_class_SentryTransport_getStatus, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
 	ZEND_ME(SentryTransport, getMetrics, arginfo_class_SentryTransport_getMetrics, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
+	ZEND_ME(SentryTransport, getPrometheusMetrics, arginfo_class_SentryTransport_getPrometheusMetrics, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
 	ZEND_ME(SentryTransport, flush, arginfo_class_SentryTransport_flush, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
 	ZEND_ME(SentryTransport, getDeadLetters, arginfo_class_SentryTransport_getDeadLetters, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
 	ZEND_ME(SentryTransport, replayDeadLetters, arginfo_class_SentryTransport_replayDeadLetters, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)

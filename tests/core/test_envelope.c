@@ -798,7 +798,6 @@ TEST(transaction_gets_no_level)
     free(all);
 }
 
-
 TEST(items_of_limited_categories_removed)
 {
     const char *env = "{\"event_id\":\"0123456789abcdef0123456789abcdef\"}\n"
@@ -810,13 +809,16 @@ TEST(items_of_limited_categories_removed)
     int n = st_envelope_without_categories(env, strlen(env), 1u << ST_CAT_ERROR, iov, 8, &dropped);
     CHECK(n > 0 && dropped == 1);
     char *out = join(iov, n > 0 ? n : 0, NULL);
-    CHECK_STR(out, "{\"event_id\":\"0123456789abcdef0123456789abcdef\"}\n"
-                   "{\"type\":\"attachment\",\"length\":3}\nabc\n{\"type\":\"session\"}\n{\"s\":1}\n");
+    CHECK_STR(out,
+              "{\"event_id\":\"0123456789abcdef0123456789abcdef\"}\n"
+              "{\"type\":\"attachment\",\"length\":3}\nabc\n{\"type\":\"session\"}\n{\"s\":1}\n");
     free(out);
-    n = st_envelope_without_categories(env, strlen(env), (1u << ST_CAT_SESSION) | (1u << ST_CAT_ATTACHMENT), iov, 8, &dropped);
+    n = st_envelope_without_categories(
+        env, strlen(env), (1u << ST_CAT_SESSION) | (1u << ST_CAT_ATTACHMENT), iov, 8, &dropped);
     CHECK(dropped == 2);
     out = join(iov, n > 0 ? n : 0, NULL);
-    CHECK_STR(out, "{\"event_id\":\"0123456789abcdef0123456789abcdef\"}\n{\"type\":\"event\",\"length\":2}\n{}\n");
+    CHECK_STR(out, "{\"event_id\":\"0123456789abcdef0123456789abcdef\"}\n{\"type\":\"event\","
+                   "\"length\":2}\n{}\n");
     free(out);
     n = st_envelope_without_categories(env, strlen(env), 0, iov, 8, &dropped);
     CHECK(n == 1 && dropped == 0 && iov[0].len == strlen(env));
