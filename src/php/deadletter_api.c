@@ -266,3 +266,19 @@ ZEND_METHOD(SentryTransport, purgeDeadLetters)
     st_deadletter_close(dl);
     RETURN_LONG(purged);
 }
+
+/* For getMetrics(): how many dead letters wait now. Never throws (a metrics call must
+ * not); false when there is no usable directory. */
+bool st_php_dead_letter_stats(uint64_t *count, uint64_t *bytes)
+{
+    bool absent = false;
+    st_deadletter *dl = dl_open(&absent);
+    if (!dl) {
+        if (EG(exception))
+            zend_clear_exception();
+        return false;
+    }
+    bool ok = st_deadletter_stats(dl, count, bytes) == ST_OK;
+    st_deadletter_close(dl);
+    return ok;
+}

@@ -372,6 +372,11 @@ void st_process_metrics(zval *rv)
     st_add_u64(rv, "drainer_elections", atomic_load(&s->drainer_elections));
     st_add_u64(rv, "dead_letters_written", atomic_load(&s->dead_letters_written));
     st_add_u64(rv, "dead_letters_pruned", atomic_load(&s->dead_letters_pruned));
+    uint64_t dl_count = 0, dl_bytes = 0;
+    if (!S.off_reason[0])
+        st_php_dead_letter_stats(&dl_count, &dl_bytes);
+    st_add_u64(rv, "dead_letter_count", dl_count);
+    st_add_u64(rv, "dead_letter_bytes", dl_bytes);
     zval drops;
     array_init(&drops);
     for (int r = 0; r < ST_DISCARD_REASON_COUNT; r++)

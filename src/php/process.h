@@ -38,6 +38,9 @@ bool st_process_flush(int64_t timeout_ms);
 /* sendEnvelope(): inspect, put in queued form (sent_at stripped, event_id normalized),
  * push; writes the sendEvent-shaped result into rv. */
 void st_process_push_envelope(const char *envelope, size_t len, zval *rv);
+/* getMetrics(): dead letters waiting now (src/php/deadletter_api.c); false if none can
+ * be read. */
+bool st_php_dead_letter_stats(uint64_t *count, uint64_t *bytes);
 /* replayDeadLetters(): the same, true if it was queued. */
 bool st_process_requeue_envelope(const char *envelope, size_t len);
 
