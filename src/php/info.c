@@ -128,6 +128,12 @@ void st_php_info_print(const st_config *cfg, const char *status_error)
     row("sentry_transport.release", or_default(cfg->release, NOT_SET));
     row("sentry_transport.server_name", or_default(cfg->server_name, NOT_SET));
     row_double("sentry_transport.sample_rate", cfg->sample_rate);
+    row_double("sentry_transport.traces_sample_rate", cfg->traces_sample_rate);
+    row("sentry_transport.ignore_exceptions", or_default(cfg->ignore_exceptions, NOT_SET));
+    row("sentry_transport.scrub_fields", or_default(cfg->scrub_fields, NOT_SET));
+    row("sentry_transport.send_default_pii", on_off(cfg->send_default_pii));
+    row("sentry_transport.send_client_reports", on_off(cfg->send_client_reports));
+    row_int("sentry_transport.upstream.failure_threshold", (long)cfg->failure_threshold);
 
     row_duration("sentry_transport.transport.timeout", cfg->timeout_ms);
     row_duration("sentry_transport.transport.connect_timeout", cfg->connect_timeout_ms);
@@ -148,6 +154,9 @@ void st_php_info_print(const st_config *cfg, const char *status_error)
     row_duration("sentry_transport.retry.max_backoff", cfg->max_backoff_ms);
     row("sentry_transport.retry.dead_letter_queue", on_off(cfg->dead_letter_queue));
     row("sentry_transport.retry.dead_letter_path", or_default(cfg->dead_letter_path, NOT_SET));
+    row_int("sentry_transport.retry.dead_letter_max_files", (long)cfg->dead_letter_max_files);
+    st_php_format_size(cfg->dead_letter_max_bytes, buf, sizeof(buf));
+    row("sentry_transport.retry.dead_letter_max_bytes", buf);
 
     row_int("sentry_transport.queue.buffer_size", cfg->buffer_size);
     row_int("sentry_transport.queue.workers", cfg->workers);
