@@ -61,9 +61,9 @@ step receiver-selftest   /usr/bin/python3 tests/receiver/test_receiver.py
 so=$(bash scripts/build.sh release | tail -1) || so=""
 check build-release test -f "$so"
 if [ -f "$so" ]; then
-    step phpt               bash scripts/run-phpt.sh "$so"
+    step phpt               bash scripts/run-phpt.sh "$so" -j2
     step e2e                bash scripts/run-e2e.sh "$so"
-    step phpt-valgrind      bash scripts/run-phpt.sh "$so" -m
+    step phpt-valgrind      bash scripts/run-phpt.sh "$so" -m -j2
 fi
 san_so=$(bash scripts/build.sh san | tail -1) || san_so=""
 check build-asan test -f "$san_so"

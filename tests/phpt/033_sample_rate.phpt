@@ -10,7 +10,7 @@ sentry_transport.retry.initial_backoff=1h
 sentry_transport.retry.max_backoff=1h
 sentry_transport.retry.dead_letter_queue=0
 sentry_transport.shutdown_timeout=0
-sentry_transport.logging.level=error
+sentry_transport.logging.level=off
 --FILE--
 <?php
 require __DIR__ . '/st.inc';
