@@ -12,7 +12,8 @@
 # the watcher times from "all N accepted" to "all N sent" (see drain_watch.php).
 # Baseline: N POSTs of the pre-gzipped envelope over 4 kept-alive connections; a second
 # baseline row gzips the envelope again for every request (zlib level 1, as the drainer does,
-# but with one reused z_stream).
+# but with one reused z_stream). One more row runs ours with compression off (first WORKERS
+# value), to separate the cost of gzip from the rest of the drainer.
 # Prints a Markdown fragment on stdout. Timings are reported, never judged.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -49,13 +50,13 @@ run_baseline() { # $1 out-file, $2.. extra args
     "$tmp/curl_multi_baseline" "$url" "$N" 4 "$@" >"$out"
 }
 
-run_ours() { # $1 workers, $2 out-file
-    local w=$1 out=$2 name="bench_tp_$$_$1"
+run_ours() { # $1 workers, $2 out-file, $3 compression (default 1)
+    local w=$1 out=$2 comp=${3:-1} name="bench_tp_$$_$1"
     local shm="/dev/shm/sentry_transport.v1.$(id -u).$name"
     rm -f "$shm" "$tmp/ready"
     local ini=(-n -d "extension=$SO" -d "sentry_transport.dsn=$dsn" -d "sentry_transport.queue.name=$name"
         -d sentry_transport.queue.memory=256M -d "sentry_transport.queue.buffer_size=$((N + 1000))"
-        -d sentry_transport.transport.compression=1 -d sentry_transport.retry.dead_letter_queue=0
+        -d "sentry_transport.transport.compression=$comp" -d sentry_transport.retry.dead_letter_queue=0
         -d sentry_transport.logging.level=warning -d "sentry_transport.logging.file=$tmp/transport.log")
     php "${ini[@]}" -d "sentry_transport.queue.workers=$w" -d sentry_transport.shutdown_timeout=5s \
         "$here/drain_watch.php" "$N" "$tmp/ready" >"$out" 2>>"$tmp/watch.err" &
@@ -77,6 +78,9 @@ for rep in $(seq "$REPS"); do
     for w in $WORKERS; do
         run_ours "$w" "$tmp/ours.$w.$rep.json"
     done
+    # Same drainer without gzip: its overhead apart from compression (it sends the
+    # envelope uncompressed, so not the same bytes as the baseline).
+    run_ours "${WORKERS%% *}" "$tmp/plain.$rep.json" 0
     run_baseline "$tmp/basegz.$rep.json" "$tmp/envelope.raw" "$auth" --gzip-each
 done
 

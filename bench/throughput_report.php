@@ -26,7 +26,7 @@ foreach ($workers as $w) {
 $baseRate = $median(array_column($base, 'rate'));
 $fmt = fn($x) => number_format((float)$x, 0, '.', ',');
 
-echo "N = ", number_format((int)$n), " events per run, $reps runs of each, interleaved (baseline, ours per workers value, gzip-per-request baseline); ",
+echo "N = ", number_format((int)$n), " events per run, $reps runs of each, interleaved (baseline, ours per workers value, ours without gzip, gzip-per-request baseline); ",
     "envelope $raw bytes, $gz bytes gzipped. Rate = events/s; median over the runs (all runs listed). ",
     "Per-run ratio: a run divided by the baseline run just before it in the same round (less sensitive to other load on the machine). CPU µs/event: user+system time of the sending process (ours: the whole PHP process — drainer thread plus the 2 ms metrics poll — over the measured window; baseline: the whole run).\n\n";
 echo "| sender | median events/s | runs (events/s) | % of baseline (medians) | % of baseline, median of per-run ratios | CPU µs/event (median) | errors |\n|---|---:|---|---:|---:|---:|---:|\n";
@@ -51,6 +51,23 @@ foreach ($workers as $w) {
         implode(' / ', array_map($fmt, $rates)), 100 * $rate / $baseRate, 100 * $median($paired),
         $median(array_map(fn($x) => $x['cpu_us_per_event'] ?? 0, $runs)), $errors);
 }
+$plain = [];
+for ($r = 1; $r <= $reps; $r++) {
+    $plain[] = $load("$dir/plain.$r.json");
+}
+$plainRates = array_map(fn($x) => $x['rate'] ?? 0, $plain);
+$paired = [];
+foreach ($plainRates as $i => $r) {
+    $paired[] = $r / $base[$i]['rate'];
+}
+$errors = 0;
+foreach ($plain as $x) {
+    $errors += $x['failed'] + $x['rejected'] + ($x['total'] - $x['sent'] - $x['failed']);
+}
+printf("| ours: drainer, queue.workers=%s, compression off (sends the %d-byte envelope uncompressed) | %s | %s | %.0f%% | %.0f%% | %.1f | %d |\n",
+    $workers[0], $raw, $fmt($median($plainRates)), implode(' / ', array_map($fmt, $plainRates)),
+    100 * $median($plainRates) / $baseRate, 100 * $median($paired),
+    $median(array_map(fn($x) => $x['cpu_us_per_event'] ?? 0, $plain)), $errors);
 $gzRate = $median(array_column($basegz, 'rate'));
 $paired = [];
 foreach ($basegz as $i => $x) {
