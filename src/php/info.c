@@ -16,6 +16,7 @@
 #include "php_sentry_transport.h"
 #include "ini.h"
 #include "info.h"
+#include "../core/log.h"
 #include "../core/common.h"
 #include "../core/config.h"
 #include "../core/dsn.h"
@@ -169,7 +170,7 @@ void st_php_info_print(const st_config *cfg, const char *status_error)
 
     row_duration("sentry_transport.shutdown_timeout", cfg->shutdown_timeout_ms);
 
-    row("sentry_transport.logging.level", st_php_log_level_name(cfg->log_level));
+    row("sentry_transport.logging.level", st_log_level_name(cfg->log_level));
     row("sentry_transport.logging.file", or_default(cfg->log_file, "(stderr)"));
 
     php_info_print_table_end();

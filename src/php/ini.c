@@ -19,6 +19,7 @@
 #include "php_ini.h"
 
 #include "php_sentry_transport.h"
+#include "../core/log.h"
 #include "../core/policy.h"
 #include "ini.h"
 #include "../core/common.h"
@@ -142,23 +143,6 @@ void st_php_format_size(uint64_t bytes, char *buf, size_t size)
         }
     }
     snprintf(buf, size, "%llu", (unsigned long long)bytes);
-}
-
-const char *st_php_log_level_name(st_log_level level)
-{
-    switch (level) {
-    case ST_LOG_DEBUG:
-        return "debug";
-    case ST_LOG_INFO:
-        return "info";
-    case ST_LOG_WARNING:
-        return "warning";
-    case ST_LOG_ERROR:
-        return "error";
-    case ST_LOG_OFF:
-        return "off";
-    }
-    return "unknown";
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -327,7 +311,7 @@ static void load_log_level(bool warn, const char *label, const char *raw, st_log
     }
     if (st_parse_log_level(raw, &v) != 0) {
         report(warn, label, raw, false, "debug, info, warning, error or off",
-               st_php_log_level_name(*dst));
+               st_log_level_name(*dst));
         return;
     }
     *dst = v;

@@ -28,6 +28,5 @@ void st_php_config_load(st_config *out, bool warn);
  * 16777216 → "16M", 65536 → "64K", 1000 → "1000". */
 void st_php_format_duration(int64_t ms, char *buf, size_t size);
 void st_php_format_size(uint64_t bytes, char *buf, size_t size);
-const char *st_php_log_level_name(st_log_level level);
 
 #endif
