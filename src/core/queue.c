@@ -95,12 +95,13 @@ static uint64_t skip_gap(const st_queue *q, uint64_t pos)
     return left < sizeof(st_record_header) ? pos + left : pos;
 }
 
-static uint32_t record_crc(const st_record_header *r, const void *payload, size_t len)
+/* The checksum st_queue_push stored, recomputed from a taken copy. */
+static uint32_t taken_crc(const st_taken_record *t)
 {
     uLong c = crc32(0L, Z_NULL, 0);
-    c = crc32(c, (const Bytef *)r->event_id, sizeof r->event_id);
-    c = crc32(c, (const Bytef *)&r->category_mask, sizeof r->category_mask);
-    c = crc32(c, (const Bytef *)payload, (uInt)len);
+    c = crc32(c, (const Bytef *)t->meta.event_id, 32);
+    c = crc32(c, (const Bytef *)&t->meta.category_mask, sizeof t->meta.category_mask);
+    c = crc32(c, (const Bytef *)t->payload, (uInt)t->payload_len);
     return (uint32_t)c;
 }
 
@@ -236,6 +237,15 @@ st_status st_queue_push(st_queue *q, const st_record_meta *meta, const st_iov *i
     return ST_OK;
 }
 
+static st_record_header *inflight_at(st_queue *q, uint64_t pos)
+{
+    st_queue_header *h = q->hdr;
+    if (pos < h->head || pos >= h->tail)
+        return NULL;
+    st_record_header *r = record_at(q, pos);
+    return r->state == ST_REC_INFLIGHT ? r : NULL;
+}
+
 int st_queue_take(st_queue *q, int64_t now_wall_ms, st_taken_record *out, int max)
 {
     st_queue_header *h = q->hdr;
@@ -267,28 +277,22 @@ int st_queue_take(st_queue *q, int64_t now_wall_ms, st_taken_record *out, int ma
                 if (!copy)
                     break;
                 memcpy(copy, payload, r->payload_len);
-                if (record_crc(r, copy, r->payload_len) != r->crc) {
-                    free(copy);
-                    r->state = ST_REC_DONE;
-                    h->count--;
-                    atomic_fetch_add(&h->stats.corrupt_records, 1);
-                } else {
-                    out[n].pos = pos;
-                    memcpy(out[n].meta.event_id, r->event_id, 32);
-                    out[n].meta.event_id[32] = '\0';
-                    out[n].meta.category_mask = r->category_mask;
-                    out[n].meta.dsn_slot = r->dsn_slot;
-                    out[n].meta.attempts = r->attempts;
-                    out[n].meta.enqueued_ms = r->enqueued_ms;
-                    out[n].meta.next_attempt_ms = r->next_attempt_ms;
-                    out[n].payload = copy;
-                    out[n].payload_len = r->payload_len;
-                    if (r->next_attempt_ms > 0 && h->retry_waiting > 0)
-                        h->retry_waiting--;
-                    r->state = ST_REC_INFLIGHT;
-                    h->inflight++;
-                    n++;
-                }
+                out[n].pos = pos;
+                out[n].checksum = r->crc;
+                memcpy(out[n].meta.event_id, r->event_id, 32);
+                out[n].meta.event_id[32] = '\0';
+                out[n].meta.category_mask = r->category_mask;
+                out[n].meta.dsn_slot = r->dsn_slot;
+                out[n].meta.attempts = r->attempts;
+                out[n].meta.enqueued_ms = r->enqueued_ms;
+                out[n].meta.next_attempt_ms = r->next_attempt_ms;
+                out[n].payload = copy;
+                out[n].payload_len = r->payload_len;
+                if (r->next_attempt_ms > 0 && h->retry_waiting > 0)
+                    h->retry_waiting--;
+                r->state = ST_REC_INFLIGHT;
+                h->inflight++;
+                n++;
             }
         }
         pos = next;
@@ -298,16 +302,27 @@ int st_queue_take(st_queue *q, int64_t now_wall_ms, st_taken_record *out, int ma
     }
     advance_head_locked(q);
     unlock_queue(q);
-    return n;
-}
-
-static st_record_header *inflight_at(st_queue *q, uint64_t pos)
-{
-    st_queue_header *h = q->hdr;
-    if (pos < h->head || pos >= h->tail)
-        return NULL;
-    st_record_header *r = record_at(q, pos);
-    return r->state == ST_REC_INFLIGHT ? r : NULL;
+    /* Verified outside the lock: the critical section stays a memcpy. A record that does
+     * not match is never sent: it leaves the queue and is counted. */
+    int kept = 0;
+    for (int i = 0; i < n; i++) {
+        if (taken_crc(&out[i]) == out[i].checksum) {
+            out[kept++] = out[i];
+            continue;
+        }
+        free(out[i].payload);
+        lock_queue(q);
+        st_record_header *r = inflight_at(q, out[i].pos);
+        if (r) {
+            r->state = ST_REC_DONE;
+            h->count--;
+            h->inflight--;
+            advance_head_locked(q);
+        }
+        unlock_queue(q);
+        atomic_fetch_add(&h->stats.corrupt_records, 1);
+    }
+    return kept;
 }
 
 void st_queue_complete(st_queue *q, uint64_t pos)

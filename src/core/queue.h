@@ -36,6 +36,7 @@ typedef struct st_taken_record {
     st_record_meta meta;
     char *payload; /* malloc'd; the caller frees */
     size_t payload_len;
+    uint32_t checksum; /* as stored; verified by st_queue_take outside the lock */
 } st_taken_record;
 
 /* Open (creating if absent) the queue. Refuses an object owned by another uid, one with
