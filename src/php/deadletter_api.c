@@ -131,6 +131,43 @@ static int replay_one(st_deadletter *dl, const char *id)
     return 1;
 }
 
+/* Purge one: 1 if it was removed. */
+static int purge_one(st_deadletter *dl, const char *id)
+{
+    return st_deadletter_remove(dl, id) == 0 ? 1 : 0;
+}
+
+/* Apply `one` to the given ids (unusable ones skipped), or to every dead letter when ids
+ * is NULL; the sum of its results, or -1 with an exception pending. Closes dl. */
+static zend_long for_each_dead_letter(st_deadletter *dl, HashTable *ids,
+                                      int (*one)(st_deadletter *, const char *))
+{
+    zend_long done = 0;
+    if (ids) {
+        zval *v;
+        ZEND_HASH_FOREACH_VAL(ids, v)
+        {
+            ZVAL_DEREF(v);
+            if (usable_id(Z_STR_P(v)))
+                done += one(dl, Z_STRVAL_P(v));
+        }
+        ZEND_HASH_FOREACH_END();
+    } else {
+        st_deadletter_entry *e;
+        int n;
+        if (!dl_list(dl, ZEND_LONG_MAX, &e, &n)) {
+            st_deadletter_close(dl);
+            return -1;
+        }
+        for (int i = 0; i < n; i++)
+            done += one(dl, e[i].id);
+        if (e)
+            efree(e);
+    }
+    st_deadletter_close(dl);
+    return done;
+}
+
 ZEND_METHOD(SentryTransport, getDeadLetters)
 {
     zend_long limit = 100;
@@ -198,29 +235,9 @@ ZEND_METHOD(SentryTransport, replayDeadLetters)
             RETURN_LONG(0);
         RETURN_THROWS();
     }
-    zend_long replayed = 0;
-    if (ids) {
-        zval *v;
-        ZEND_HASH_FOREACH_VAL(ids, v)
-        {
-            ZVAL_DEREF(v);
-            if (usable_id(Z_STR_P(v)))
-                replayed += replay_one(dl, Z_STRVAL_P(v));
-        }
-        ZEND_HASH_FOREACH_END();
-    } else {
-        st_deadletter_entry *e;
-        int n;
-        if (!dl_list(dl, ZEND_LONG_MAX, &e, &n)) {
-            st_deadletter_close(dl);
-            RETURN_THROWS();
-        }
-        for (int i = 0; i < n; i++)
-            replayed += replay_one(dl, e[i].id);
-        if (e)
-            efree(e);
-    }
-    st_deadletter_close(dl);
+    zend_long replayed = for_each_dead_letter(dl, ids, replay_one);
+    if (replayed < 0)
+        RETURN_THROWS();
     RETURN_LONG(replayed);
 }
 
@@ -240,30 +257,9 @@ ZEND_METHOD(SentryTransport, purgeDeadLetters)
             RETURN_LONG(0);
         RETURN_THROWS();
     }
-    zend_long purged = 0;
-    if (ids) {
-        zval *v;
-        ZEND_HASH_FOREACH_VAL(ids, v)
-        {
-            ZVAL_DEREF(v);
-            if (usable_id(Z_STR_P(v)) && st_deadletter_remove(dl, Z_STRVAL_P(v)) == 0)
-                purged++;
-        }
-        ZEND_HASH_FOREACH_END();
-    } else {
-        st_deadletter_entry *e;
-        int n;
-        if (!dl_list(dl, ZEND_LONG_MAX, &e, &n)) {
-            st_deadletter_close(dl);
-            RETURN_THROWS();
-        }
-        for (int i = 0; i < n; i++)
-            if (st_deadletter_remove(dl, e[i].id) == 0)
-                purged++;
-        if (e)
-            efree(e);
-    }
-    st_deadletter_close(dl);
+    zend_long purged = for_each_dead_letter(dl, ids, purge_one);
+    if (purged < 0)
+        RETURN_THROWS();
     RETURN_LONG(purged);
 }
 
