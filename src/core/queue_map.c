@@ -93,6 +93,8 @@ static int open_object(const st_queue_options *opts, char *location, size_t locl
         if (fd < 0 && errno == EEXIST)
             fd = shm_open(location, O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
     }
+    if (fd >= 0 && *created)
+        (void)fchmod(fd, 0600); /* whatever the umask took away: every process needs rw */
     if (fd < 0) {
         if (errno == ELOOP)
             snprintf(err, errlen, "queue %s is a symlink: refused", location);
@@ -157,8 +159,13 @@ int st_queue_map_open(const st_queue_options *opts, st_queue_header **hdr_out, s
         /* Reserve the pages now: a full /dev/shm must fail here, not SIGBUS later. */
         int rc = posix_fallocate(fd, 0, (off_t)size);
         if (rc != 0) {
-            snprintf(err, errlen, "cannot reserve %llu bytes for queue %s: %s",
-                     (unsigned long long)size, location, strerror(rc));
+            /* Name the filesystem: shm_open's name hides that it lives in /dev/shm. */
+            bool shm = !(opts->path && opts->path[0]);
+            snprintf(err, errlen, "cannot reserve %llu bytes for queue %s%s: %s%s",
+                     (unsigned long long)size, shm ? "/dev/shm" : "", location, strerror(rc),
+                     rc == ENOSPC ? " (free space there, lower sentry_transport.queue.memory"
+                                    " or set sentry_transport.queue.path)"
+                                  : "");
             if (ftruncate(fd, 0) != 0) { /* leave it empty so the next try starts over */
             }
             goto fail;

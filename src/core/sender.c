@@ -1,11 +1,14 @@
 /* curl multi delivery. Runs on the drainer thread only. */
 #include "sender.h"
+#include "log.h"
 
 #include <curl/curl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 typedef struct st_transfer {
     CURL *easy;
@@ -147,8 +150,22 @@ static void apply_static_options(st_sender *s, CURL *e, st_transfer *t)
     curl_easy_setopt(e, CURLOPT_PRIVATE, t);
 }
 
+/* Verification off deserves one warning per process, not one per event or per election.
+ * Keyed by pid so that a forked child (FPM) that starts sending warns for itself. */
+static void warn_if_unverified(const st_config *cfg)
+{
+    static atomic_int warned_pid;
+    int pid = (int)getpid();
+    if (!cfg->ssl_verify && atomic_exchange(&warned_pid, pid) != pid)
+        st_log(ST_LOG_WARNING,
+               "TLS verification is off (sentry_transport.transport.ssl_verify=0): the "
+               "upstream's certificate and host name are not checked",
+               NULL);
+}
+
 st_sender *st_sender_new(const st_config *cfg, char *err, size_t errlen)
 {
+    warn_if_unverified(cfg);
     st_sender *s = calloc(1, sizeof *s);
     if (!s)
         goto oom;
