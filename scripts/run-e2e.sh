@@ -57,6 +57,9 @@ tests=(
     "delivery_circuit|delivery_circuit.php|120"
     "security|security.php|120"
     "tls|tls.php|90"
+    "exhaustion[shm]|exhaustion.php --case=shm|120"
+    "exhaustion[queue_path]|exhaustion.php --case=queue_path|120"
+    "exhaustion_dead_letters|exhaustion_dead_letters.php|150"
 )
 
 passed=0

@@ -684,3 +684,32 @@ int st_deadletter_stats(st_deadletter *dl, uint64_t *count, uint64_t *bytes)
         *bytes = b;
     return 0;
 }
+
+/* ------------------------------------------------------------------ probing */
+
+int st_deadletter_probe(st_deadletter *dl, char *err, size_t errlen)
+{
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, DL_TMP_PREFIX "probe-%ld-%u", (long)getpid(),
+             atomic_fetch_add(&tmp_seq, 1));
+    int fd = openat(dl->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot create a file in dead-letter directory %s: %s", dl->path,
+                 strerror(errno));
+        return ST_ERR;
+    }
+    /* One byte: a full filesystem still lets an empty file be created. */
+    int rc = write_all(fd, "\n", 1) == 0 && fsync(fd) == 0 ? 0 : -1;
+    int e = errno;
+    if (close(fd) != 0 && rc == 0) {
+        rc = -1;
+        e = errno;
+    }
+    (void)unlinkat(dl->dirfd, tmp, 0);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot write to dead-letter directory %s: %s", dl->path,
+                 strerror(e));
+        return ST_ERR;
+    }
+    return ST_OK;
+}

@@ -68,6 +68,10 @@ int st_deadletter_write(st_deadletter *dl, const char *event_id, const char *rea
                         int64_t failed_at_ms, const void *envelope, size_t len,
                         uint64_t *pruned_out, char *err, size_t errlen);
 
+/* Can a dead letter be written now? Creates, writes (one byte), syncs and removes a
+ * temporary file. ST_OK, or ST_ERR with err worded as st_deadletter_write's. */
+int st_deadletter_probe(st_deadletter *dl, char *err, size_t errlen);
+
 /* Up to min(limit, max) dead letters, oldest first. Returns how many were written to out,
  * or -1 if the directory cannot be read. */
 int st_deadletter_list(st_deadletter *dl, int limit, st_deadletter_entry *out, int max);

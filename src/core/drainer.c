@@ -220,8 +220,9 @@ static int64_t mono_left(int64_t deadline)
     return deadline - st_now_mono_ms();
 }
 
-/* Drain while holding the lease, until asked to stop and done (or out of time). */
-static void lead(st_drainer *d)
+/* Drain while holding the lease, until asked to stop and done (or out of time). False if
+ * it could not start (the lease is released at once). */
+static bool lead(st_drainer *d)
 {
     char err[256];
     st_sender *s = st_sender_new(&d->cfg, err, sizeof err);
@@ -231,20 +232,12 @@ static void lead(st_drainer *d)
         st_sender_free(s);
         st_gzip_free(gz);
         st_queue_lease_release(d->q); /* let another process try */
-        return;
+        return false;
     }
     d->dv.cfg = d->cfg;
     d->dv.q = d->q;
     d->dv.rng = (uint64_t)st_now_mono_ms() * 0x9E3779B97F4A7C15ull ^ (uint64_t)getpid() ^ 1u;
-    d->dv.dead_letters = NULL;
-    if (d->cfg.dead_letter_queue &&
-        st_deadletter_open(d->cfg.dead_letter_path, d->cfg.dead_letter_max_files,
-                           d->cfg.dead_letter_max_bytes, &d->dv.dead_letters, err,
-                           sizeof err) != ST_OK) {
-        st_log(ST_LOG_ERROR, "dead-letter directory unusable; permanent failures are dropped",
-               "error", err, NULL);
-        d->dv.dead_letters = NULL;
-    }
+    st_outcome_dead_letters_open(&d->dv); /* a failure shows in getStatus(), logged once */
     atomic_store(&d->leader, true);
     st_queue_reclaim_inflight(d->q);
     st_queue_drainer_announce(d->q, getpid());
@@ -279,6 +272,7 @@ static void lead(st_drainer *d)
         int64_t now_mono = st_now_mono_ms();
         if (now_mono - last_beat >= 1000) {
             st_queue_drainer_heartbeat(d->q);
+            st_outcome_dead_letters_tick(&d->dv);
             st_log_flush(); /* emit pending "repeated" summaries */
             last_beat = now_mono;
         }
@@ -326,6 +320,21 @@ static void lead(st_drainer *d)
     st_queue_lease_release(d->q);
     st_log(ST_LOG_INFO, "drainer stepped down", NULL);
     st_log_flush();
+    return true;
+}
+
+/* Asked to stop while not leading: events are queued and nobody may be leading (the last
+ * leader stepped down before they came, e.g. a recycled FPM child). Worth one more
+ * election, within the shutdown deadline, or they wait for the next process. */
+static bool queued_and_time_left(st_drainer *d)
+{
+    int64_t deadline = 0;
+    stop_requested(d, &deadline);
+    if (mono_left(deadline) <= 0)
+        return false;
+    st_queue_snapshot snap;
+    st_queue_snapshot_read(d->q, &snap);
+    return snap.length > 0;
 }
 
 static void *drainer_main(void *arg)
@@ -333,13 +342,19 @@ static void *drainer_main(void *arg)
     st_drainer *d = arg;
     st_queue_prefault(d->q); /* off the request path */
     for (;;) {
-        if (stop_requested(d, NULL))
-            break; /* a waiting thread exits at once */
+        bool stopping = stop_requested(d, NULL);
+        if (stopping && !queued_and_time_left(d))
+            break; /* a waiting thread exits at once when nothing is left to send */
         st_lease_result lr = st_queue_lease_try(d->q);
         if (lr == ST_LEASE_TAKEN) {
-            lead(d);
-            break;
+            /* Leading ends once asked to stop. An event queued just before the lease was
+             * released would have nobody: look again (bounded by the deadline). */
+            if (!lead(d) || !stop_requested(d, NULL))
+                break;
+            continue;
         }
+        if (stopping)
+            break; /* another process leads: what is queued is in its hands */
         /* Sleep on our own condvar so st_drainer_stop wakes us immediately. */
         struct timespec until;
         clock_gettime(CLOCK_MONOTONIC, &until);

@@ -14,6 +14,7 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,41 @@ static bool all_digits(const char *s, size_t n)
     return true;
 }
 
+/* Whether the decimal digits s[0..n) are at most 2^64 - 1 (leading zeros allowed). */
+static bool fits_u64(const char *s, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    return true;
+}
+
+/* curl reads an IPv6 host without brackets ("http://k@::1/42") as a bad port: detect it
+ * (only the host and port part, after the last '@') to say what is wrong. */
+static bool unbracketed_ipv6(const char *url)
+{
+    const char *a = strstr(url, "://");
+    if (!a)
+        return false;
+    a += 3;
+    size_t n = strcspn(a, "/?#");
+    const char *h = a;
+    for (size_t i = 0; i < n; i++)
+        if (a[i] == '@')
+            h = a + i + 1;
+    int colons = 0;
+    for (; h < a + n; h++) {
+        if (*h == '[')
+            return false;
+        colons += *h == ':';
+    }
+    return colons >= 2;
+}
+
 /* snprintf that reports truncation as failure. */
 static bool fmt_fits(char *dst, size_t size, const char *fmt, ...)
 {
@@ -97,9 +133,14 @@ static int parse_url(CURLU *u, const char *dsn, st_dsn *d, char *err, size_t err
     }
     /* NON_SUPPORT_SCHEME: let curl parse any scheme so we can name the bad one below. */
     CURLUcode rc = curl_url_set(u, CURLUPART_URL, buf, CURLU_NON_SUPPORT_SCHEME);
+    bool bare_v6 = rc != CURLUE_OK && unbracketed_ipv6(buf);
     memset(buf, 0, sizeof(buf)); /* held the secret */
     if (rc == CURLUE_NO_HOST) {
         set_err(err, errlen, "DSN has no host");
+        return -1;
+    }
+    if (bare_v6) {
+        set_err(err, errlen, "DSN host looks like an IPv6 address without brackets (write [::1])");
         return -1;
     }
     if (rc != CURLUE_OK) {
@@ -207,9 +248,15 @@ static int parse_url(CURLU *u, const char *dsn, st_dsn *d, char *err, size_t err
         set_err(err, errlen, "DSN has no project id");
         return -1;
     }
-    if (!all_digits(path + seg, idlen) || idlen >= sizeof(d->project_id)) {
+    if (!all_digits(path + seg, idlen)) {
         curl_free(path);
         set_err(err, errlen, "DSN project id is not a number");
+        return -1;
+    }
+    /* Relay reads project ids as u64 */
+    if (idlen >= sizeof(d->project_id) || !fits_u64(path + seg, idlen)) {
+        curl_free(path);
+        set_err(err, errlen, "DSN project id is too large");
         return -1;
     }
     memcpy(d->project_id, path + seg, idlen);

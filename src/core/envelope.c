@@ -425,12 +425,53 @@ static bool parse_length(const char *buf, st_span v, size_t limit, size_t *out)
     return true;
 }
 
+/* An event or transaction payload must be one JSON object, and an event_id in it the
+ * header's: otherwise Sentry drops the event after sendEnvelope() reported success, or
+ * shows another id than the one returned. Fills event_id from the payload if still "". */
+static int inspect_event_payload(const char *p, size_t n, char event_id[33], const char **err)
+{
+    static const char *const pkeys[] = {"event_id"};
+    static _Thread_local char msg[112]; /* the caller copies *err before the next call */
+    st_span pv;
+    const char *e = NULL;
+    if (st_json_scan_object(p, n, ST_MAX_JSON_DEPTH, pkeys, 1, &pv, NULL, &e) != 0) {
+        if (e && strcmp(e, "not a JSON object") == 0) {
+            *err = "envelope event item is not a JSON object";
+        } else if (e && (strcmp(e, "empty input") == 0 ||
+                         strcmp(e, "JSON text is only whitespace") == 0)) {
+            *err = "envelope event item is empty";
+        } else {
+            snprintf(msg, sizeof msg, "envelope event item is not valid JSON (%s)",
+                     e ? e : "syntax error");
+            *err = msg;
+        }
+        return -1;
+    }
+    if (pv.len == 0 || span_is(p, pv, "null") || span_is(p, pv, "\"\""))
+        return 0; /* absent: Relay takes the header's */
+    if (p[pv.off] != '"') {
+        *err = "envelope event item event_id is not a string";
+        return -1;
+    }
+    char id[33];
+    if (!st_event_id_normalize(p + pv.off + 1, pv.len - 2, id)) {
+        *err = "envelope event item event_id is not a UUID (32 hex digits)";
+        return -1;
+    }
+    if (!event_id[0]) {
+        memcpy(event_id, id, sizeof id);
+    } else if (memcmp(event_id, id, 32) != 0) {
+        *err = "envelope event item event_id differs from the header event_id";
+        return -1;
+    }
+    return 0;
+}
+
 int st_envelope_inspect(const char *buf, size_t len, st_envelope_info *info, const char **err)
 {
-    static const char *const hkeys[] = {"event_id", "sent_at"};
+    static const char *const hkeys[] = {"event_id", "sent_at", "type"};
     static const char *const ikeys[] = {"type", "length"};
-    static const char *const pkeys[] = {"event_id"};
-    st_span hv[2], hk[2], iv[2];
+    st_span hv[3], hk[3], iv[2];
     const char *e;
 
     memset(info, 0, sizeof *info);
@@ -441,9 +482,20 @@ int st_envelope_inspect(const char *buf, size_t len, st_envelope_info *info, con
     const char *nl = memchr(buf, '\n', len);
     size_t hlen = nl ? (size_t)(nl - buf) : len;
     info->header_len = hlen;
+    size_t ws = 0;
+    while (ws < hlen && is_ws(buf[ws]))
+        ws++;
+    if (ws == hlen) {
+        *err = "envelope header line is empty";
+        return -1;
+    }
     st_json_object_info hinfo;
-    if (st_json_scan_object_keys(buf, hlen, ST_MAX_JSON_DEPTH, hkeys, 2, hv, hk, &hinfo, &e) != 0) {
+    if (st_json_scan_object_keys(buf, hlen, ST_MAX_JSON_DEPTH, hkeys, 3, hv, hk, &hinfo, &e) != 0) {
         *err = "envelope header is not a valid JSON object";
+        return -1;
+    }
+    if (hv[2].len) { /* no envelope header has a "type": the caller left the header line out */
+        *err = "envelope has no header line (its first line is an item header)";
         return -1;
     }
     info->header_open = hinfo.open_brace;
@@ -493,8 +545,12 @@ int st_envelope_inspect(const char *buf, size_t len, st_envelope_info *info, con
             *err = "envelope item type is not a string";
             return -1;
         }
-        type = buf + pos + iv[0].off + 1;
-        tlen = iv[0].len - 2;
+        /* Escapes would hide an "event" from the one-event rule and the categories, and
+         * st_envelope_without_categories could not walk the envelope (fuzz_envelope). */
+        if (!st_json_span_plain_string(buf + pos, iv[0], &type, &tlen)) {
+            *err = "envelope item type contains escapes";
+            return -1;
+        }
 
         size_t pstart = ie ? pos + ihlen + 1 : len, pend, next;
         if (iv[1].len && !span_is(buf + pos, iv[1], "null")) {
@@ -533,21 +589,8 @@ int st_envelope_inspect(const char *buf, size_t len, st_envelope_info *info, con
                 *err = "event item exceeds 1 MiB";
                 return -1;
             }
-            if (!info->event_id[0]) {
-                st_span pv;
-                const char *s;
-                size_t n;
-                if (st_json_scan_object(buf + pstart, pend - pstart, ST_MAX_JSON_DEPTH, pkeys, 1,
-                                        &pv, NULL, &e) == 0 &&
-                    pv.len > 2 && buf[pstart + pv.off] == '"') {
-                    s = buf + pstart + pv.off + 1;
-                    n = pv.len - 2;
-                    if (!st_event_id_normalize(s, n, info->event_id)) {
-                        *err = "envelope event item event_id is not a UUID (32 hex digits)";
-                        return -1;
-                    }
-                }
-            }
+            if (inspect_event_payload(buf + pstart, pend - pstart, info->event_id, err) != 0)
+                return -1;
         }
         pos = next;
     }

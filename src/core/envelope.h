@@ -79,8 +79,9 @@ typedef struct st_envelope_info {
  * object with a "type"; an item with "length" has exactly that many payload bytes
  * followed by '\n' or the end; without "length" the payload runs to the next '\n'
  * or the end; at most one event or transaction; an event/transaction item ≤ 1 MiB.
- * A header "event_id" must be a string or null (null = absent); without one, event_id
- * comes from the event/transaction payload's top-level "event_id" string, if any.
+ * An event/transaction payload must be one valid JSON object. A header "event_id" must
+ * be a string or null (null = absent); without one, event_id comes from the payload's
+ * top-level "event_id" string, if any; with both, they must be the same id.
  * "length": null counts as absent. Trailing whitespace-only lines are ignored.
  * Returns 0, or -1 with *err. */
 int st_envelope_inspect(const char *buf, size_t len, st_envelope_info *info, const char **err);

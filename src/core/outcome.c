@@ -82,6 +82,134 @@ static void track_health(st_delivery *dv, const st_send_result *r)
     }
 }
 
+/* ---- the dead-letter directory's health ---- */
+
+static void dead_letters_failed(st_delivery *dv, const char *err)
+{
+    dv->dl_next_check_mono = st_now_mono_ms() + ST_DEADLETTER_RECHECK_MS;
+    /* The status keeps 159 bytes: of a longer message (a long path) keep the end, which
+     * says why. The log gets it whole. */
+    char tail[ST_HEALTH_ERROR_MAX];
+    const char *shown = err;
+    size_t n = strlen(err);
+    if (n > sizeof tail - 1) {
+        const char *t = err + n - (sizeof tail - 4);
+        while (((unsigned char)*t & 0xC0) == 0x80) /* not inside a UTF-8 character */
+            t++;
+        snprintf(tail, sizeof tail, "...%s", t);
+        shown = tail;
+    }
+    if (st_health_failure(st_queue_deadletter_health(dv->q), st_now_wall_ms(), 1, shown) ==
+        ST_HEALTH_OPENED)
+        st_log(ST_LOG_ERROR,
+               "dead letters cannot be written: permanent failures are dropped and counted "
+               "in dead_letter_errors until the directory works again",
+               "error", err, NULL);
+}
+
+static void dead_letters_ok(st_delivery *dv)
+{
+    if (st_health_success(st_queue_deadletter_health(dv->q), st_now_wall_ms()) ==
+        ST_HEALTH_RECOVERED)
+        st_log(ST_LOG_INFO, "dead letters are written again", "path",
+               st_deadletter_path(dv->dead_letters), NULL);
+}
+
+static bool dead_letters_failing(st_delivery *dv)
+{
+    return atomic_load(&st_queue_deadletter_health(dv->q)->state) != ST_HEALTH_CLOSED;
+}
+
+/* Open the directory again from its path: since the handle was opened it may have been
+ * removed (a tmp cleaner) and created again, or a filesystem mounted over it. */
+static bool dead_letters_reopen(st_delivery *dv, char *err, size_t errlen)
+{
+    st_deadletter_close(dv->dead_letters);
+    dv->dead_letters = NULL;
+    if (st_deadletter_open(dv->cfg.dead_letter_path, dv->cfg.dead_letter_max_files,
+                           dv->cfg.dead_letter_max_bytes, &dv->dead_letters, err,
+                           errlen) != ST_OK) {
+        dv->dead_letters = NULL;
+        return false;
+    }
+    return true;
+}
+
+/* Open the directory if it is not (again, if it was failing), then probe a failing one. */
+static void dead_letters_check(st_delivery *dv)
+{
+    char err[256] = "";
+    if ((!dv->dead_letters || dead_letters_failing(dv)) &&
+        !dead_letters_reopen(dv, err, sizeof err)) {
+        dead_letters_failed(dv, err);
+        return;
+    }
+    if (!dead_letters_failing(dv))
+        return;
+    if (st_deadletter_probe(dv->dead_letters, err, sizeof err) == ST_OK)
+        dead_letters_ok(dv);
+    else
+        dead_letters_failed(dv, err);
+}
+
+void st_outcome_dead_letters_open(st_delivery *dv)
+{
+    dv->dead_letters = NULL;
+    dv->dl_next_check_mono = 0;
+    if (dv->cfg.dead_letter_queue)
+        dead_letters_check(dv);
+}
+
+void st_outcome_dead_letters_tick(st_delivery *dv)
+{
+    if (!dv->cfg.dead_letter_queue || (dv->dead_letters && !dead_letters_failing(dv)) ||
+        st_now_mono_ms() < dv->dl_next_check_mono)
+        return;
+    dead_letters_check(dv);
+}
+
+/* Keep a permanently failed record as a dead letter; false if it could not be kept. */
+static bool keep_dead_letter(st_delivery *dv, st_flight *f, const char *reason, const char *st,
+                             const char *attempts, const char *detail)
+{
+    st_shared_stats *stats = st_queue_stats(dv->q);
+    char err[256] = "";
+    int rc = ST_ERR;
+    /* The first failure of an episode gets one more try on a freshly opened handle (the
+     * directory may just have been removed and can be created again); later ones wait
+     * for the periodic check. */
+    for (int tries = 0; dv->dead_letters && tries < 2; tries++) {
+        uint64_t pruned = 0;
+        rc = st_deadletter_write(dv->dead_letters, f->meta.event_id, reason, f->meta.attempts + 1,
+                                 st_now_wall_ms(), f->payload, f->payload_len, &pruned, err,
+                                 sizeof err);
+        atomic_fetch_add(&stats->dead_letters_pruned, pruned);
+        if (rc != ST_ERR || dead_letters_failing(dv) || tries > 0)
+            break;
+        if (!dead_letters_reopen(dv, err, sizeof err))
+            break; /* err now says why the directory cannot be opened */
+    }
+    if (rc == ST_OK) {
+        atomic_fetch_add(&stats->dead_letters_written, 1);
+        dead_letters_ok(dv);
+        st_log(ST_LOG_ERROR, "event kept as a dead letter", "event_id", f->meta.event_id, "reason",
+               reason, "status", st, "attempts", attempts, "error", detail, NULL);
+        return true;
+    }
+    atomic_fetch_add(st_queue_deadletter_errors(dv->q), 1);
+    if (rc == ST_TOO_LARGE) { /* this envelope alone: the directory is fine */
+        st_log(ST_LOG_ERROR, "event dropped: dead letter not written", "event_id", f->meta.event_id,
+               "reason", reason, "error", err, NULL);
+        return false;
+    }
+    if (err[0]) /* (nothing tried: the directory was already known unusable) */
+        dead_letters_failed(dv, err); /* logged once, when writes start failing */
+    if (st_log_enabled(ST_LOG_DEBUG))
+        st_log(ST_LOG_DEBUG, "event dropped: dead letter not written", "event_id", f->meta.event_id,
+               "reason", reason, "error", err[0] ? err : "directory unusable", NULL);
+    return false;
+}
+
 static int discard_reason_for(const char *reason)
 {
     if (strcmp(reason, "network_error") == 0)
@@ -101,21 +229,8 @@ void st_outcome_give_up(st_delivery *dv, st_flight *f, const char *reason, long 
     snprintf(st, sizeof st, "%ld", status);
     snprintf(attempts, sizeof attempts, "%d", f->meta.attempts + 1);
     atomic_fetch_add(&stats->events_failed, 1);
-    if (keep && dv->dead_letters) {
-        char err[256] = "";
-        uint64_t pruned = 0;
-        int rc = st_deadletter_write(dv->dead_letters, f->meta.event_id, reason,
-                                     f->meta.attempts + 1, st_now_wall_ms(), f->payload,
-                                     f->payload_len, &pruned, err, sizeof err);
-        atomic_fetch_add(&stats->dead_letters_pruned, pruned);
-        if (rc == ST_OK) {
-            atomic_fetch_add(&stats->dead_letters_written, 1);
-            st_log(ST_LOG_ERROR, "event kept as a dead letter", "event_id", f->meta.event_id,
-                   "reason", reason, "status", st, "attempts", attempts, "error", detail, NULL);
-        } else {
-            st_log(ST_LOG_ERROR, "event dropped: dead letter not written", "event_id",
-                   f->meta.event_id, "reason", reason, "error", err, NULL);
-        }
+    if (keep && dv->cfg.dead_letter_queue) {
+        keep_dead_letter(dv, f, reason, st, attempts, detail);
     } else {
         st_log(ST_LOG_ERROR, "event dropped", "event_id", f->meta.event_id, "reason", reason,
                "status", st, "attempts", attempts, "error", detail, NULL);

@@ -14,6 +14,7 @@ typedef struct st_delivery {
     st_config cfg;
     st_queue *q;
     st_deadletter *dead_letters; /* NULL: off, or the directory is unusable */
+    int64_t dl_next_check_mono;  /* while dead letters fail: when to look again */
     uint64_t rng;
 } st_delivery;
 
@@ -26,6 +27,16 @@ typedef struct st_flight {
     st_discard_taken *report; /* a client report riding along: restored if not delivered */
     bool standalone;          /* a client report on its own: no queue record behind it */
 } st_flight;
+
+/* The dead-letter directory (issue #4), kept in the queue's deadletter_health so every
+ * process's getStatus() shows it. open: at election, opens the directory (if dead letters
+ * are on) and, when it was failing, checks that it is writable again. tick: called about
+ * once a second by the drainer; while failing, tries again every ST_DEADLETTER_RECHECK_MS.
+ * A change is logged once (error when writes start failing, info when they work again),
+ * never once per event. */
+#define ST_DEADLETTER_RECHECK_MS 5000
+void st_outcome_dead_letters_open(st_delivery *dv);
+void st_outcome_dead_letters_tick(st_delivery *dv);
 
 /* The flight is over without a response (aborted at shutdown): put its report back. */
 void st_outcome_abandon(st_delivery *dv, st_flight *f);

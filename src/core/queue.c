@@ -33,8 +33,19 @@ struct st_queue {
 
 /* Walk head..tail and rebuild the derived counters; cut the ring at the first record
  * that does not look sane (a dead writer's or a scribbled one). Called with the lock
- * held, after EOWNERDEAD. */
+ * held, after EOWNERDEAD, or when the indices are impossible. */
 static void repair_locked(st_queue *q);
+
+/* Indices or counters no writer leaves (a stray write, a stale position completed after
+ * a repair): used as they are, a push could write where no take reads, a walk circle the
+ * ring for ever, a wrapped count refuse every push (fuzz_queue_record). */
+static bool indices_torn(const st_queue_header *h)
+{
+    return h->tail < h->head || h->tail - h->head > h->data_size || h->cursor < h->head ||
+           h->cursor > h->tail || (h->head | h->tail | h->cursor) % ST_RECORD_ALIGN != 0 ||
+           h->head > UINT64_MAX / 2 || h->count > h->max_records || h->inflight > h->count ||
+           h->retry_waiting > h->count;
+}
 
 static void lock_queue(st_queue *q)
 {
@@ -43,6 +54,8 @@ static void lock_queue(st_queue *q)
         repair_locked(q);
         pthread_mutex_consistent(&q->hdr->lock);
         atomic_fetch_add(&q->hdr->stats.lock_recoveries, 1);
+    } else if (indices_torn(q->hdr)) {
+        repair_locked(q);
     }
 }
 
@@ -108,6 +121,8 @@ static uint32_t taken_crc(const st_taken_record *t)
 /* A header is sane if its state is known and its length fits where it stands. */
 static bool record_sane(const st_queue *q, uint64_t pos, const st_record_header *r, uint64_t tail)
 {
+    if (pos % ST_RECORD_ALIGN != 0) /* a scribbled index: r must not even be read */
+        return false;
     uint32_t st = r->state;
     if (st != ST_REC_READY && st != ST_REC_INFLIGHT && st != ST_REC_DONE && st != ST_REC_PAD)
         return false;
@@ -124,9 +139,11 @@ static void repair_locked(st_queue *q)
 {
     st_queue_header *h = q->hdr;
     uint32_t count = 0, inflight = 0, waiting = 0;
+    /* Torn indices: nothing behind them can be trusted. */
+    if (h->tail < h->head || h->tail - h->head > h->data_size || h->head % ST_RECORD_ALIGN ||
+        h->head > UINT64_MAX / 2)
+        h->tail = h->head = h->head > UINT64_MAX / 2 ? 0 : align_up(h->head);
     uint64_t pos = h->head;
-    if (h->tail < h->head || h->tail - h->head > h->data_size)
-        h->tail = h->head; /* indices torn: nothing behind them can be trusted */
     while (pos < h->tail) {
         pos = skip_gap(q, pos);
         if (pos >= h->tail)
@@ -149,8 +166,8 @@ static void repair_locked(st_queue *q)
     h->count = count;
     h->inflight = inflight;
     h->retry_waiting = waiting;
-    if (h->cursor < h->head || h->cursor > h->tail)
-        h->cursor = h->head;
+    /* It may have stood inside a record (scribbled): the next take rescans from the head. */
+    h->cursor = h->head;
 }
 
 /* Drop DONE and PAD records from the front. */
@@ -164,7 +181,8 @@ static void advance_head_locked(st_queue *q)
             break;
         }
         st_record_header *r = record_at(q, pos);
-        if (r->state != ST_REC_DONE && r->state != ST_REC_PAD)
+        /* An insane one (total_len 0 would loop for ever) is left for take to repair. */
+        if (!record_sane(q, pos, r, h->tail) || (r->state != ST_REC_DONE && r->state != ST_REC_PAD))
             break;
         h->head = pos + r->total_len;
     }
@@ -240,7 +258,7 @@ st_status st_queue_push(st_queue *q, const st_record_meta *meta, const st_iov *i
 static st_record_header *inflight_at(st_queue *q, uint64_t pos)
 {
     st_queue_header *h = q->hdr;
-    if (pos < h->head || pos >= h->tail)
+    if (pos < h->head || pos >= h->tail || pos % ST_RECORD_ALIGN != 0)
         return NULL;
     st_record_header *r = record_at(q, pos);
     return r->state == ST_REC_INFLIGHT ? r : NULL;
@@ -540,6 +558,14 @@ st_discards *st_queue_discards(st_queue *q)
 st_health *st_queue_health(st_queue *q)
 {
     return &q->hdr->health;
+}
+st_health *st_queue_deadletter_health(st_queue *q)
+{
+    return &q->hdr->deadletter_health;
+}
+_Atomic uint64_t *st_queue_deadletter_errors(st_queue *q)
+{
+    return &q->hdr->deadletter_errors;
 }
 _Atomic uint64_t *st_queue_drops_total(st_queue *q)
 {

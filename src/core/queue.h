@@ -52,6 +52,10 @@ st_shared_stats *st_queue_stats(st_queue *q);
 struct st_ratelimit_table *st_queue_ratelimits(st_queue *q);
 struct st_discards *st_queue_discards(st_queue *q);
 struct st_health *st_queue_health(st_queue *q);
+/* The dead-letter directory, host-wide: "open" while dead letters cannot be written
+ * (last_error says why), and how many permanent failures were dropped because of it. */
+struct st_health *st_queue_deadletter_health(st_queue *q);
+_Atomic uint64_t *st_queue_deadletter_errors(st_queue *q);
 _Atomic uint64_t *st_queue_drops_total(st_queue *q); /* indexed by st_discard_reason */
 _Atomic uint64_t *st_queue_client_reports_sent(st_queue *q);
 /* Count a discard (st_discard_reason) once per category of category_mask: for the next

@@ -4,6 +4,7 @@
 #define ST_QUEUE_LAYOUT_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include "queue.h"
 #include "stats.h"
@@ -73,9 +74,20 @@ struct st_queue_header {
     _Atomic uint64_t client_reports_sent;
     st_health health; /* the upstream circuit */
 
+    /* Taken from `reserved` (issue #4); all zero reads as healthy, so a mapping made
+     * before keeps working. "open" while dead letters cannot be written. */
+    st_health deadletter_health;
+    _Atomic uint64_t deadletter_errors; /* permanent failures dropped: not written */
+
     /* Room to grow without a new layout version. */
-    uint8_t reserved[4096];
+    uint8_t reserved[4096 - sizeof(st_health) - sizeof(uint64_t)];
 };
+
+/* Carving fields out of `reserved` must not move or resize anything else. */
+_Static_assert(offsetof(struct st_queue_header, reserved) +
+                       sizeof(((struct st_queue_header *)0)->reserved) ==
+                   offsetof(struct st_queue_header, deadletter_health) + 4096,
+               "the reserved area keeps its size");
 
 int st_queue_init_header(st_queue_header *h, uint64_t total, uint32_t max_records);
 

@@ -1,10 +1,12 @@
 /* Creating and attaching the shared mapping: naming, ownership and permission checks,
  * space reservation, and one-time initialisation serialised by flock. */
+#include "log.h"
 #include "queue.h"
 #include "queue_layout.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -49,6 +51,21 @@ static bool all_zero(const void *p, size_t n)
         if (b[i])
             return false;
     return true;
+}
+
+/* What a creator killed while initialising leaves behind: init_state not READY, and our
+ * magic (the header was being written), or no magic and nothing but the init words. The
+ * creator holds the flock from its first write to the header until READY, and so does
+ * the caller: that creator is dead, and nobody attached (that needs READY). */
+static bool left_by_killed_creator(const st_queue_header *h)
+{
+    if (atomic_load(&h->init_state) == ST_INIT_READY)
+        return false;
+    if (h->magic == ST_QUEUE_MAGIC)
+        return h->layout_version == 0 || h->layout_version == ST_QUEUE_LAYOUT_VERSION;
+    size_t words = offsetof(st_queue_header, init_pid) + sizeof h->init_pid;
+    return h->magic == 0 && h->layout_version == 0 &&
+           all_zero((const uint8_t *)h + words, sizeof *h - words);
 }
 
 /* Lock words from another boot describe threads that no longer exist: make new ones.
@@ -183,7 +200,13 @@ int st_queue_map_open(const st_queue_options *opts, st_queue_header **hdr_out, s
     st_queue_header *h = map;
     char boot_id[40];
     read_boot_id(boot_id);
-    if (h->magic == 0 && all_zero(h, sizeof *h)) {
+    bool fresh = h->magic == 0 && all_zero(h, sizeof *h);
+    if (fresh || left_by_killed_creator(h)) {
+        /* Initialised again rather than refused until someone removes the file. */
+        if (!fresh)
+            st_log(ST_LOG_WARNING,
+                   "queue left half-initialised by a killed process: initialising it", "queue",
+                   location, NULL);
         atomic_store(&h->init_state, ST_INIT_BUSY);
         atomic_store(&h->init_pid, (int32_t)getpid());
         uint32_t max_records = opts->max_records ? opts->max_records : 1000;
@@ -196,9 +219,7 @@ int st_queue_map_open(const st_queue_options *opts, st_queue_header **hdr_out, s
         atomic_store(&h->init_state, ST_INIT_READY);
     } else if (h->magic != ST_QUEUE_MAGIC || h->layout_version != ST_QUEUE_LAYOUT_VERSION ||
                h->total_size != size || atomic_load(&h->init_state) != ST_INIT_READY) {
-        snprintf(err, errlen,
-                 "queue %s has an unknown layout or was left half-initialised: "
-                 "refused (remove it to start over)",
+        snprintf(err, errlen, "queue %s has an unknown layout: refused (remove it to start over)",
                  location);
         munmap(map, (size_t)size);
         goto fail;

@@ -418,7 +418,7 @@ static text_result load_text(bool warn, const char *label, const char *raw, cons
         len--;
     }
     if (len >= cap || !k->check(start, len)) {
-        char expected[192], dflt[64];
+        char expected[192], dflt[96];
         if (k->add_length) {
             snprintf(expected, sizeof(expected), "%s, at most %zu bytes", k->expected, cap - 1);
         } else {
@@ -431,7 +431,7 @@ static text_result load_text(bool warn, const char *label, const char *raw, cons
         } else {
             char shown[80];
             excerpt(dst, shown, sizeof(shown));
-            snprintf(dflt, sizeof(dflt), "\"%.60s\"", shown);
+            snprintf(dflt, sizeof(dflt), "\"%s\"", shown); /* excerpt() marks a cut with ... */
         }
         report(warn, label, raw, k->secret, expected, dflt);
         return TEXT_BAD;

@@ -109,13 +109,17 @@ static void open_queue_locked(void)
     };
     char err[512];
     if (st_queue_open(&o, &S.q, err, sizeof err) != 0) {
-        if (strcmp(err, S.q_error) != 0)
+        char msg[sizeof S.q_error];
+        snprintf(msg, sizeof msg, "queue unavailable: %s", err);
+        if (strcmp(msg, S.q_error) != 0) /* once per distinct error, not once per retry */
             st_log(ST_LOG_ERROR, "queue unavailable", "error", err, NULL);
-        snprintf(S.q_error, sizeof S.q_error, "queue unavailable: %s", err);
+        memcpy(S.q_error, msg, sizeof S.q_error);
         S.q_next_try_mono = now + ST_REOPEN_INTERVAL_MS;
         S.q = NULL;
         return;
     }
+    if (S.q_error[0])
+        st_log(ST_LOG_INFO, "queue available again", "queue", st_queue_location(S.q), NULL);
     S.q_error[0] = '\0';
     S.dsn_slot = st_queue_dsn_slot(S.q, S.cfg.dsn);
     if (S.dsn_slot < 0) {
@@ -353,6 +357,22 @@ void st_process_status(zval *rv)
     st_add_time(&upstream, "since", hv.since_ms);
     st_add_time(&upstream, "next_probe_at", strcmp(hv.state, "closed") ? hv.next_probe_ms : 0);
     add_assoc_zval(rv, "upstream", &upstream);
+
+    /* The dead-letter directory, as the drainer last found it (issue #4). */
+    zval dead;
+    array_init(&dead);
+    st_health_view dv;
+    memset(&dv, 0, sizeof dv);
+    dv.state = "closed";
+    if (S.q)
+        st_health_snapshot(st_queue_deadletter_health(S.q), &dv);
+    bool dl_failing = S.cfg.dead_letter_queue && strcmp(dv.state, "closed") != 0;
+    add_assoc_string(&dead, "state",
+                     !S.cfg.dead_letter_queue ? "off" : (dl_failing ? "failing" : "ok"));
+    add_assoc_string(&dead, "error", dl_failing ? dv.last_error : "");
+    st_add_time(&dead, "since", dv.since_ms);
+    st_add_time(&dead, "last_error_at", dv.last_failure_ms);
+    add_assoc_zval(rv, "dead_letters", &dead);
 }
 
 void st_process_metrics(zval *rv)
@@ -384,6 +404,7 @@ void st_process_metrics(zval *rv)
     st_add_u64(rv, "drainer_elections", atomic_load(&s->drainer_elections));
     st_add_u64(rv, "dead_letters_written", atomic_load(&s->dead_letters_written));
     st_add_u64(rv, "dead_letters_pruned", atomic_load(&s->dead_letters_pruned));
+    st_add_u64(rv, "dead_letter_errors", S.q ? atomic_load(st_queue_deadletter_errors(S.q)) : 0);
     uint64_t dl_count = 0, dl_bytes = 0;
     if (!S.off_reason[0])
         st_php_dead_letter_stats(&dl_count, &dl_bytes);

@@ -4,6 +4,10 @@
 #include "check.h"
 #include "config.h"
 #include "deadletter.h"
+#include "health.h"
+#include "log.h"
+#include "outcome.h"
+#include "queue.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -717,6 +722,217 @@ TEST(config_defaults_bound_the_directory)
     CHECK(c.dead_letter_max_bytes == 100ull * 1024 * 1024);
 }
 
+TEST(probe_writes_and_removes_a_temporary_file)
+{
+    fresh_base();
+    st_deadletter *dl = open_dl("dlq", 100, 1 << 20);
+    CHECK(dl != NULL);
+    if (!dl) {
+        drop_base();
+        return;
+    }
+    char err[256] = "";
+    CHECK(st_deadletter_probe(dl, err, sizeof err) == ST_OK);
+    CHECK(st_deadletter_probe(dl, err, sizeof err) == ST_OK);
+    char dir[400];
+    snprintf(dir, sizeof dir, "%s/dlq", base);
+    CHECK(count_entries(dir, ".tmp-") == 0); /* nothing left behind */
+    uint64_t count = 9;
+    CHECK(st_deadletter_stats(dl, &count, NULL) == 0 && count == 0); /* and no dead letter */
+    st_deadletter_close(dl);
+    drop_base();
+}
+
+/* A directory that stops working under an open handle (here: removed; in production a
+ * read-only remount or a full filesystem): probe and write fail with the path and the
+ * system's reason, and leave nothing behind. */
+TEST(probe_and_write_fail_clearly_when_the_directory_stops_working)
+{
+    fresh_base();
+    st_deadletter *dl = open_dl("dlq", 100, 1 << 20);
+    CHECK(dl != NULL);
+    if (!dl) {
+        drop_base();
+        return;
+    }
+    char dir[400];
+    snprintf(dir, sizeof dir, "%s/dlq", base);
+    CHECK(rmdir(dir) == 0);
+    char err[512] = "";
+    CHECK(st_deadletter_probe(dl, err, sizeof err) == ST_ERR);
+    CHECK(strstr(err, dir) != NULL);
+    CHECK(strstr(err, strerror(ENOENT)) != NULL);
+    err[0] = '\0';
+    uint64_t pruned = 7;
+    CHECK(st_deadletter_write(dl, ID1, "send_error", 1, 5, "x", 1, &pruned, err, sizeof err) ==
+          ST_ERR);
+    CHECK(pruned == 0);
+    CHECK(strstr(err, dir) != NULL && strstr(err, strerror(ENOENT)) != NULL);
+    /* the directory comes back: a new handle works again */
+    st_deadletter_close(dl);
+    dl = open_dl("dlq", 100, 1 << 20);
+    CHECK(dl != NULL);
+    if (dl) {
+        CHECK(st_deadletter_probe(dl, err, sizeof err) == ST_OK);
+        CHECK(write_text(dl, ID1, "send_error", 1, 5, "x", NULL) == ST_OK);
+        st_deadletter_close(dl);
+    }
+    drop_base();
+}
+
+/* ---- what the drainer does when a dead letter cannot be written (outcome.c) ---- */
+
+/* A queued record taken as the drainer takes it, ready for an outcome. */
+static st_flight *flight_for(st_queue *q, int i)
+{
+    st_record_meta m = {0};
+    snprintf(m.event_id, sizeof m.event_id, "%032d", i);
+    m.category_mask = 1u << ST_CAT_ERROR;
+    const char *env = "{}\n{\"type\":\"event\"}\n{}";
+    st_iov iov = {env, strlen(env)};
+    st_taken_record r;
+    if (st_queue_push(q, &m, &iov, 1) != ST_OK || st_queue_take(q, st_now_wall_ms(), &r, 1) != 1)
+        return NULL;
+    st_flight *f = calloc(1, sizeof *f);
+    f->pos = r.pos;
+    f->meta = r.meta;
+    f->payload = r.payload;
+    f->payload_len = r.payload_len;
+    return f;
+}
+
+static void give_up(st_delivery *dv, int i)
+{
+    st_flight *f = flight_for(dv->q, i);
+    CHECK(f != NULL);
+    if (f)
+        st_outcome_give_up(dv, f, "send_error", 400, "rejected by upstream", true);
+}
+
+static int log_lines_with(const char *path, const char *needle)
+{
+    st_log_flush();
+    FILE *f = fopen(path, "r");
+    int n = 0;
+    char line[4096];
+    while (f && fgets(line, sizeof line, f))
+        n += strstr(line, needle) != NULL;
+    if (f)
+        fclose(f);
+    return n;
+}
+
+TEST(unwritable_directory_is_counted_shown_and_logged_once_then_recovers)
+{
+    fresh_base();
+    char dir[400], logp[400], qname[64];
+    snprintf(dir, sizeof dir, "%s/dlq", base);
+    snprintf(logp, sizeof logp, "%s/log", base);
+    snprintf(qname, sizeof qname, "dlo-%d", (int)getpid());
+    st_log_configure(ST_LOG_INFO, logp);
+    st_queue_options o = {.name = qname, .path = "", .memory = 256 * 1024, .max_records = 100};
+    st_queue *q = NULL;
+    char err[256] = "";
+    CHECK(st_queue_open(&o, &q, err, sizeof err) == 0);
+    if (!q) {
+        drop_base();
+        return;
+    }
+    st_delivery dv;
+    memset(&dv, 0, sizeof dv);
+    st_config_defaults(&dv.cfg);
+    dv.cfg.dead_letter_queue = true;
+    st_strlcpy(dv.cfg.dead_letter_path, dir, sizeof dv.cfg.dead_letter_path);
+    dv.q = q;
+    st_health *h = st_queue_deadletter_health(q);
+    _Atomic uint64_t *lost = st_queue_deadletter_errors(q);
+    st_shared_stats *stats = st_queue_stats(q);
+
+    st_outcome_dead_letters_open(&dv);
+    CHECK(dv.dead_letters != NULL && atomic_load(&h->state) == ST_HEALTH_CLOSED);
+
+    /* removed under the open handle (a tmp cleaner): the write reopens, recreates, keeps it */
+    CHECK(rmdir(dir) == 0);
+    give_up(&dv, 1);
+    CHECK(atomic_load(&stats->dead_letters_written) == 1 && atomic_load(lost) == 0);
+    CHECK(atomic_load(&h->state) == ST_HEALTH_CLOSED);
+
+    /* a file where the directory should be: nothing can be kept, and it shows */
+    CHECK(nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) == 0); /* the handle's one is gone */
+    close(open(dir, O_CREAT | O_WRONLY, 0600));
+    for (int i = 2; i <= 4; i++)
+        give_up(&dv, i);
+    CHECK(atomic_load(lost) == 3);
+    CHECK(atomic_load(&stats->events_failed) == 4 &&
+          atomic_load(&stats->dead_letters_written) == 1);
+    st_health_view v;
+    st_health_snapshot(h, &v);
+    CHECK_STR(v.state, "open");
+    CHECK(strstr(v.last_error, dir) != NULL && strstr(v.last_error, "not a directory") != NULL);
+    CHECK(v.since_ms > 0);
+    CHECK(log_lines_with(logp, "dead letters cannot be written") == 1); /* not once per event */
+    CHECK(log_lines_with(logp, "dead letter not written") == 0);
+    /* the periodic check waits for its interval */
+    CHECK(unlink(dir) == 0);
+    st_outcome_dead_letters_tick(&dv);
+    CHECK(atomic_load(&h->state) == ST_HEALTH_OPEN);
+    /* due: the directory is created again, probed, and the state clears on its own */
+    dv.dl_next_check_mono = 0;
+    st_outcome_dead_letters_tick(&dv);
+    CHECK(atomic_load(&h->state) == ST_HEALTH_CLOSED);
+    CHECK(log_lines_with(logp, "dead letters are written again") == 1);
+    give_up(&dv, 5);
+    CHECK(atomic_load(&stats->dead_letters_written) == 2 && atomic_load(lost) == 3);
+    CHECK(log_lines_with(logp, "dead letters cannot be written") == 1);
+    CHECK(count_entries(dir, ".tmp-") == 0);
+
+    st_deadletter_close(dv.dead_letters);
+    char loc[128];
+    st_strlcpy(loc, st_queue_location(q), sizeof loc);
+    st_queue_close(q);
+    shm_unlink(loc);
+    st_log_configure(ST_LOG_OFF, NULL);
+    drop_base();
+}
+
+TEST(long_directory_path_keeps_the_reason_in_the_status)
+{
+    fresh_base();
+    char dir[600], qname[64];
+    snprintf(dir, sizeof dir, "%s/%0150d", base, 7); /* a 150-digit component */
+    close(open(dir, O_CREAT | O_WRONLY, 0600));      /* a file, not a directory */
+    snprintf(qname, sizeof qname, "dll-%d", (int)getpid());
+    st_queue_options o = {.name = qname, .path = "", .memory = 256 * 1024, .max_records = 100};
+    st_queue *q = NULL;
+    char err[256] = "";
+    CHECK(st_queue_open(&o, &q, err, sizeof err) == 0);
+    if (!q) {
+        drop_base();
+        return;
+    }
+    st_delivery dv;
+    memset(&dv, 0, sizeof dv);
+    st_config_defaults(&dv.cfg);
+    dv.cfg.dead_letter_queue = true;
+    st_strlcpy(dv.cfg.dead_letter_path, dir, sizeof dv.cfg.dead_letter_path);
+    dv.q = q;
+    st_log_configure(ST_LOG_OFF, NULL);
+    st_outcome_dead_letters_open(&dv);
+    CHECK(dv.dead_letters == NULL);
+    st_health_view v;
+    st_health_snapshot(st_queue_deadletter_health(q), &v);
+    CHECK_STR(v.state, "open");
+    size_t n = strlen(v.last_error);
+    CHECK(n > 100 && n < ST_HEALTH_ERROR_MAX);
+    CHECK(strncmp(v.last_error, "...", 3) == 0);
+    CHECK(n > 17 && strcmp(v.last_error + n - 17, ": not a directory") == 0);
+    char loc[128];
+    st_strlcpy(loc, st_queue_location(q), sizeof loc);
+    st_queue_close(q);
+    shm_unlink(loc);
+    drop_base();
+}
+
 int main(void)
 {
     RUN(file_name_carries_time_reason_attempts_and_event_id);
@@ -736,5 +952,9 @@ int main(void)
     RUN(stale_temporary_files_are_cleaned_fresh_ones_kept);
     RUN(writer_and_purger_in_two_processes);
     RUN(config_defaults_bound_the_directory);
+    RUN(probe_writes_and_removes_a_temporary_file);
+    RUN(probe_and_write_fail_clearly_when_the_directory_stops_working);
+    RUN(unwritable_directory_is_counted_shown_and_logged_once_then_recovers);
+    RUN(long_directory_path_keeps_the_reason_in_the_status);
     CHECK_DONE();
 }

@@ -110,10 +110,20 @@ TEST(secret_present)
 TEST(secret_never_in_errors)
 {
     const char *bad[] = {
-        "ftp://pub:s3cr3tvalue@host/1",     "https://pub:s3cr3tvalue@host/",
-        "https://pub:s3cr3tvalue@host/abc", "https://:s3cr3tvalue@host/1",
-        "https://pub:s3cr3tvalue@/1",       "https://pub:s3cr3tvalue@host:99999/1",
-        "https://pub:s3cr3tvalue@ho st/1",  "https://p\"b:s3cr3tvalue@host/1",
+        "ftp://pub:s3cr3tvalue@host/1",
+        "https://pub:s3cr3tvalue@host/",
+        "https://pub:s3cr3tvalue@host/abc",
+        "https://:s3cr3tvalue@host/1",
+        "https://pub:s3cr3tvalue@/1",
+        "https://pub:s3cr3tvalue@host:99999/1",
+        "https://pub:s3cr3tvalue@ho st/1",
+        "https://p\"b:s3cr3tvalue@host/1",
+        "http://pub:s3cr3tvalue@::1/1",
+        "https://pub:s3cr3tvalue@host/99999999999999999999",
+        "https://pub:s3cr3tvalue@[::1/1",
+        "https://pub:s3cr3tvalue@host/4 2",
+        "s3cr3tvalue",
+        "https:/pub:s3cr3tvalue@host/1",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         st_dsn d;
@@ -161,6 +171,46 @@ TEST(errors)
     check_error("https://pub@host:0/1", "port 0 is out of range");
     check_error("https://pub@host:70000/1", "not a valid URL");
     check_error("https://p%41b@host/1", "public key is malformed");
+    /* almost right */
+    check_error("https://pub@host/18446744073709551616", "project id is too large");
+    check_error("https://pub@host/"
+                "0000000000000000000000000000000000000000000000000000000000000042",
+                "project id is too large");
+    check_error("https://pub@host/+42", "not a number");
+    check_error("https://pub@host/%34%32", "not a number");
+    check_error("https://pub@host/4 2", "not a valid URL");
+    check_error("http://pub@::1/42", "IPv6 address without brackets");
+    check_error("http://pub@::1:9000/42", "IPv6 address without brackets");
+    check_error("http://pub@[::1/42", "not a valid URL");
+    check_error("https://pub@host:65536/1", "not a valid URL");
+    check_error("https:/pub@host/42", "not a URL");
+    check_error("//pub@host/42", "not a URL");
+    check_error("pub@host/42", "not a URL");
+    check_error("https://pu b@host/42", "not a valid URL");
+    check_error("https://pub@host@other/42", "not a valid URL");
+}
+
+TEST(almost_right_but_valid)
+{
+    st_dsn d;
+    char err[256] = "";
+    CHECK(parse("HTTPS://pub@host/42", &d, err, sizeof(err)) == 0);
+    CHECK(d.https);
+    CHECK_STR(d.endpoint, "https://host/api/42/envelope/");
+    CHECK(parse("https://pub:@host/42", &d, err, sizeof(err)) == 0); /* empty secret */
+    CHECK(!d.has_secret);
+    CHECK_STR(d.public_dsn, "https://pub@host/42");
+    CHECK(parse("https://pub@host/42///", &d, err, sizeof(err)) == 0);
+    CHECK_STR(d.public_dsn, "https://pub@host/42");
+    CHECK(parse("http://pub@[::1]/42", &d, err, sizeof(err)) == 0);
+    CHECK_STR(d.endpoint, "http://[::1]/api/42/envelope/");
+    CHECK(d.port == 80);
+    CHECK(parse("https://pub@host/a/../42", &d, err, sizeof(err)) == 0); /* dot segments */
+    CHECK_STR(d.endpoint, "https://host/api/42/envelope/");
+    CHECK(parse("https://pub@host/18446744073709551615", &d, err, sizeof(err)) == 0);
+    CHECK_STR(d.project_id, "18446744073709551615");
+    CHECK(parse("https://pub@host/prefix/42#frag", &d, err, sizeof(err)) == 0);
+    CHECK_STR(d.endpoint, "https://host/prefix/api/42/envelope/");
 }
 
 TEST(query_and_fragment_are_ignored)
@@ -192,6 +242,7 @@ int main(void)
     RUN(secret_present);
     RUN(secret_never_in_errors);
     RUN(errors);
+    RUN(almost_right_but_valid);
     RUN(query_and_fragment_are_ignored);
     RUN(surrounding_spaces_and_tiny_err_buffer);
     CHECK_DONE();

@@ -578,6 +578,15 @@ TEST(inspect_bad_headers)
     CHECK(inspect("{}\nnope\n{}", &info, &err) == -1);
     CHECK(err && strstr(err, "item header"));
     err = NULL;
+    CHECK(inspect("\n{\"type\":\"event\"}\n{}", &info, &err) == -1);
+    CHECK_STR(err, "envelope header line is empty");
+    err = NULL;
+    CHECK(inspect(" \r\n", &info, &err) == -1);
+    CHECK_STR(err, "envelope header line is empty");
+    err = NULL;
+    CHECK(inspect("{\"type\":\"event\"}\n{\"message\":\"m\"}\n", &info, &err) == -1);
+    CHECK_STR(err, "envelope has no header line (its first line is an item header)");
+    err = NULL;
     CHECK(inspect("{}\n{\"length\":2}\n{}", &info, &err) == -1);
     CHECK(err && strstr(err, "no type"));
     err = NULL;
@@ -597,7 +606,7 @@ TEST(inspect_event_id_sources)
     const char *err = NULL;
     /* header id normalized */
     CHECK(inspect("{\"event_id\":\"9EC79C33-EC99-42AB-8353-589FCB2E04DC\"}\n{\"type\":\"event\"}\n"
-                  "{\"event_id\":\"" ID "\"}",
+                  "{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\"}",
                   &info, &err) == 0);
     CHECK_STR(info.event_id, "9ec79c33ec9942ab8353589fcb2e04dc");
     /* no header id: the event payload's */
@@ -606,9 +615,32 @@ TEST(inspect_event_id_sources)
                   "{\"event_id\":\"" ID "\",\"nested\":{\"event_id\":\"no\"}}",
                   &info, &err) == 0);
     CHECK_STR(info.event_id, ID);
-    /* an event payload that is not JSON does not fail inspection; there is just no id */
-    CHECK(inspect("{}\n{\"type\":\"event\"}\nnot json", &info, &err) == 0);
+    /* an event payload that is not one JSON object is refused (Sentry would drop it) */
+    err = NULL;
+    CHECK(inspect("{}\n{\"type\":\"event\"}\nnot json", &info, &err) == -1);
+    CHECK_STR(err, "envelope event item is not a JSON object");
+    err = NULL;
+    CHECK(inspect("{}\n{\"type\":\"transaction\"}\n[1]", &info, &err) == -1);
+    CHECK_STR(err, "envelope event item is not a JSON object");
+    err = NULL;
+    CHECK(inspect("{}\n{\"type\":\"event\",\"length\":0}\n", &info, &err) == -1);
+    CHECK_STR(err, "envelope event item is empty");
+    err = NULL;
+    CHECK(inspect("{}\n{\"type\":\"event\"}\n{\"m\":\"\xff\"}", &info, &err) == -1);
+    CHECK_STR(err, "envelope event item is not valid JSON (invalid UTF-8 in string)");
+    /* a payload id must be the header's (after normalization); null or "" is no id */
+    err = NULL;
+    CHECK(inspect("{\"event_id\":\"" ID "\"}\n{\"type\":\"event\"}\n{\"event_id\":\""
+                  "ffffffffffffffffffffffffffffffff\"}",
+                  &info, &err) == -1);
+    CHECK_STR(err, "envelope event item event_id differs from the header event_id");
+    CHECK(inspect("{\"event_id\":\"" ID "\"}\n{\"type\":\"event\"}\n{\"event_id\":null}", &info,
+                  &err) == 0);
+    CHECK(inspect("{}\n{\"type\":\"event\"}\n{\"event_id\":\"\"}", &info, &err) == 0);
     CHECK_STR(info.event_id, "");
+    err = NULL;
+    CHECK(inspect("{}\n{\"type\":\"event\"}\n{\"event_id\":7}", &info, &err) == -1);
+    CHECK_STR(err, "envelope event item event_id is not a string");
     /* ids of other item types are not event ids */
     CHECK(inspect("{}\n{\"type\":\"feedback\"}\n{\"event_id\":\"" ID "\"}", &info, &err) == 0);
     CHECK_STR(info.event_id, "");

@@ -95,6 +95,12 @@ st_shm_remove('031_status_metrics');
         "last_success_at": "null",
         "since": "null",
         "next_probe_at": "null"
+    },
+    "dead_letters": {
+        "state": "string",
+        "error": "string",
+        "since": "null",
+        "last_error_at": "null"
     }
 }
 bool(true)
@@ -116,7 +122,7 @@ bool(true)
 bool(true)
 array(0) {
 }
-{"events_sent":"int","events_failed":"int","events_rate_limit":"int","queue_length":"int","total_retries":"int","events_accepted":"int","events_rejected":"int","queue_overflow":"int","retry_queue_length":"int","bytes_sent":"int","responses_2xx":"int","responses_4xx":"int","responses_5xx":"int","network_errors":"int","corrupt_records":"int","lock_recoveries":"int","drainer_elections":"int","dead_letters_written":"int","dead_letters_pruned":"int","dead_letter_count":"int","dead_letter_bytes":"int","drops":{"queue_overflow":"int","ratelimit_backoff":"int","network_error":"int","send_error":"int","sample_rate":"int","before_send":"int","event_processor":"int","internal_sdk_error":"int","ignored":"int","invalid":"int","cache_overflow":"int","buffer_overflow":"int","insufficient_data":"int","backpressure":"int"},"client_reports_sent":"int","send_latency_p50_ms":"int","send_latency_p99_ms":"int","send_latency_buckets":["int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int"],"send_latency_sum_us":"int"}
+{"events_sent":"int","events_failed":"int","events_rate_limit":"int","queue_length":"int","total_retries":"int","events_accepted":"int","events_rejected":"int","queue_overflow":"int","retry_queue_length":"int","bytes_sent":"int","responses_2xx":"int","responses_4xx":"int","responses_5xx":"int","network_errors":"int","corrupt_records":"int","lock_recoveries":"int","drainer_elections":"int","dead_letters_written":"int","dead_letters_pruned":"int","dead_letter_errors":"int","dead_letter_count":"int","dead_letter_bytes":"int","drops":{"queue_overflow":"int","ratelimit_backoff":"int","network_error":"int","send_error":"int","sample_rate":"int","before_send":"int","event_processor":"int","internal_sdk_error":"int","ignored":"int","invalid":"int","cache_overflow":"int","buffer_overflow":"int","insufficient_data":"int","backpressure":"int"},"client_reports_sent":"int","send_latency_p50_ms":"int","send_latency_p99_ms":"int","send_latency_buckets":["int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int"],"send_latency_sum_us":"int"}
 int(2)
 int(2)
 int(0)
