@@ -318,6 +318,67 @@ TEST(foreign_or_open_permissions_are_refused)
     unlink(path);
 }
 
+/* The creator of a queue holds its flock from the first write to the header until it marks
+ * it READY. Killed in between, it leaves a header that is not READY; the next process must
+ * initialise it again, not refuse the queue until someone removes the file. */
+TEST(queue_left_half_initialised_by_a_killed_creator_is_initialised_again)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/tmp/st-test-halfinit-%d", (int)getpid());
+    unlink(path);
+    st_queue_options o = {.name = "x", .path = path, .memory = 256 * 1024, .max_records = 50};
+    st_queue *q = NULL;
+    char err[256] = "";
+    /* What a kill leaves: after the header was written (magic set, state cleared by the
+     * memset), before it (init words only), and between magic and layout version. */
+    for (int killed_at = 0; killed_at < 3; killed_at++) {
+        CHECK(st_queue_open(&o, &q, err, sizeof err) == 0);
+        if (!q)
+            return;
+        st_queue_header *h = st_queue_shared(q);
+        uint64_t size = h->total_size;
+        if (killed_at == 0) {
+            atomic_store(&h->init_state, ST_INIT_NONE);
+        } else {
+            memset(h, 0, sizeof *h);
+            if (killed_at == 1) {
+                atomic_store(&h->init_state, ST_INIT_BUSY);
+                atomic_store(&h->init_pid, 12345);
+            } else {
+                h->magic = ST_QUEUE_MAGIC;
+            }
+        }
+        st_queue_close(q);
+        q = NULL;
+        CHECK(st_queue_open(&o, &q, err, sizeof err) == 0);
+        if (!q) {
+            fprintf(stderr, "  case %d: %s\n", killed_at, err);
+            unlink(path);
+            continue;
+        }
+        h = st_queue_shared(q);
+        CHECK(atomic_load(&h->init_state) == ST_INIT_READY && h->total_size == size);
+        CHECK(push_text(q, "7", "after the repair") == ST_OK);
+        st_taken_record r[2];
+        CHECK(st_queue_take(q, st_now_wall_ms(), r, 2) == 1);
+        free(r[0].payload);
+        st_queue_close(q);
+        unlink(path);
+    }
+    /* Anything else is not ours to overwrite. */
+    CHECK(st_queue_open(&o, &q, err, sizeof err) == 0);
+    if (!q)
+        return;
+    st_queue_header *h = st_queue_shared(q);
+    h->magic = 0x1234;
+    atomic_store(&h->init_state, ST_INIT_NONE);
+    st_queue_close(q);
+    q = NULL;
+    CHECK(st_queue_open(&o, &q, err, sizeof err) != 0);
+    CHECK(strstr(err, "unknown layout") != NULL);
+    unlink(path);
+}
+
 int main(void)
 {
     RUN(push_take_complete_roundtrip);
@@ -328,5 +389,6 @@ int main(void)
     RUN(retry_waits_without_holding_up_later_records);
     RUN(second_open_shares_records_and_lease_fails_over);
     RUN(foreign_or_open_permissions_are_refused);
+    RUN(queue_left_half_initialised_by_a_killed_creator_is_initialised_again);
     CHECK_DONE();
 }
