@@ -6,6 +6,8 @@
 
 #include "common.h"
 
+#include <string.h>
+
 typedef struct st_span {
     size_t off; /* offset of the value's first byte (for strings: the opening quote) */
     size_t len; /* 0: key absent */
@@ -38,5 +40,18 @@ int st_json_scan_object_keys(const char *buf, size_t len, int max_depth, const c
 
 /* If the span is a JSON string without escapes, point *s and *n at its contents. */
 bool st_json_span_plain_string(const char *buf, st_span v, const char **s, size_t *n);
+
+/* JSON's four whitespace bytes. */
+static inline bool st_json_is_ws(char c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+/* The span's bytes are exactly the literal `lit` (e.g. "null"). */
+static inline bool st_json_span_is(const char *buf, st_span v, const char *lit)
+{
+    size_t n = strlen(lit);
+    return v.len == n && memcmp(buf + v.off, lit, n) == 0;
+}
 
 #endif
