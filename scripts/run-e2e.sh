@@ -60,6 +60,7 @@ tests=(
     "exhaustion[shm]|exhaustion.php --case=shm|120"
     "exhaustion[queue_path]|exhaustion.php --case=queue_path|120"
     "exhaustion_dead_letters|exhaustion_dead_letters.php|150"
+    "chaos|chaos.php|300"
 )
 
 passed=0

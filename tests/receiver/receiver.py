@@ -20,6 +20,7 @@ import datetime
 import json
 import os
 import queue
+import random
 import re
 import select
 import signal
@@ -492,17 +493,20 @@ class State:
             self.records = []
             self.script = collections.deque()
             self.then = None
+            self.random = None
             self.faults_applied = 0
 
     def set_faults(self, spec):
         with self.lock:
             self.script = collections.deque(spec.get("script") or [])
             self.then = spec.get("then")
+            self.random = RandomFaults(spec["random"]) if spec.get("random") is not None else None
             self.faults_applied = 0
 
     def faults(self):
         with self.lock:
             return {"script": list(self.script), "then": self.then,
+                    "random": self.random.describe() if self.random else None,
                     "applied": self.faults_applied}
 
     def next_fault(self):
@@ -510,6 +514,11 @@ class State:
             if self.script:
                 self.faults_applied += 1
                 return self.script.popleft()
+            if self.random is not None:
+                fault = self.random.draw()
+                if fault is not None:
+                    self.faults_applied += 1
+                    return fault
             if self.then is not None:
                 self.faults_applied += 1
             return self.then
@@ -576,19 +585,83 @@ class State:
                 self.record_file = None
 
 
+class RandomFaults:
+    """The `random` fault mode: each envelope POST past the script draws, from a seeded RNG,
+    whether it gets a fault (probability p) and which one (weighted). Draws follow arrival
+    order, so the same seed gives the same sequence of decisions, not the same requests."""
+
+    def __init__(self, spec):
+        self.p = float(spec["p"])
+        self.seed = spec.get("seed")
+        if self.seed is None:
+            self.seed = int.from_bytes(os.urandom(4), "big")
+        self.rng = random.Random(self.seed)
+        self.choices = [{k: v for k, v in c.items() if k != "weight"} for c in spec["choices"]]
+        self.weights = [float(c.get("weight", 1)) for c in spec["choices"]]
+        self.drawn = 0
+        self.by_choice = [0] * len(self.choices)
+
+    def draw(self):
+        """The fault for the next envelope (a copy naming its choice index), or None."""
+        self.drawn += 1
+        # Both numbers are always drawn, so decision n depends only on the seed and n.
+        hit = self.rng.random() < self.p
+        i = self.rng.choices(range(len(self.choices)), weights=self.weights)[0]
+        if not hit:
+            return None
+        self.by_choice[i] += 1
+        fault = dict(self.choices[i])
+        fault["random_choice"] = i
+        return fault
+
+    def describe(self):
+        return {"p": self.p, "seed": self.seed,
+                "choices": [dict(c, weight=w) for c, w in zip(self.choices, self.weights)],
+                "drawn": self.drawn, "faulted": sum(self.by_choice), "by_choice": self.by_choice}
+
+
 FAULT_KEYS = {"status", "headers", "delay_ms", "reset", "close", "body"}
+RANDOM_KEYS = {"p", "seed", "choices"}
+
+
+def check_random_spec(r):
+    if not isinstance(r, dict):
+        raise ValueError("random must be an object {p, choices, seed}")
+    unknown = set(r) - RANDOM_KEYS
+    if unknown:
+        raise ValueError("unknown random keys %s" % sorted(unknown))
+    p = r.get("p")
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+        raise ValueError("random.p must be a number from 0 to 1, got %r" % (p,))
+    seed = r.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise ValueError("random.seed must be an integer, got %r" % (seed,))
+    choices = r.get("choices")
+    if not isinstance(choices, list) or not choices:
+        raise ValueError("random.choices must be a non-empty list of fault entries")
+    entries = []
+    for c in choices:
+        if not isinstance(c, dict):
+            raise ValueError("random choice %r is not an object" % (c,))
+        w = c.get("weight", 1)
+        if isinstance(w, bool) or not isinstance(w, (int, float)) or not w > 0:
+            raise ValueError("random choice weight must be a positive number, got %r" % (w,))
+        entries.append({k: v for k, v in c.items() if k != "weight"})
+    return entries
 
 
 def check_fault_spec(spec):
     if not isinstance(spec, dict):
         raise ValueError("fault spec must be a JSON object")
-    unknown = set(spec) - {"script", "then"}
+    unknown = set(spec) - {"script", "then", "random"}
     if unknown:
         raise ValueError("unknown fault spec keys %s" % sorted(unknown))
     script = spec.get("script") or []
     if not isinstance(script, list):
         raise ValueError("script must be a list")
     entries = list(script) + ([spec["then"]] if spec.get("then") is not None else [])
+    if spec.get("random") is not None:
+        entries += check_random_spec(spec["random"])
     for e in entries:
         if not isinstance(e, dict):
             raise ValueError("fault entry %r is not an object" % (e,))

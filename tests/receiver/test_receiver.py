@@ -542,6 +542,95 @@ def t_bad_fault_spec():
     expect(st == 400, "typo accepted: %s" % st)
 
 
+def t_random_faults():
+    control("/_reset")
+    _ev, body = sdk_envelope()
+    spec = {"random": {"seed": 7, "p": 0.5, "choices": [{"status": 503, "weight": 3},
+                                                         {"status": 500}]},
+            "script": [{"status": 418}], "then": {"status": 202}}
+    got = control("/_faults", spec)
+    expect(got["random"]["seed"] == 7 and got["random"]["drawn"] == 0, "faults %r" % got)
+
+    def run(n):
+        return [post_envelope(body)[0] for _ in range(n)]
+
+    first = run(201)
+    expect(first[0] == 418, "the script goes first: %r" % first[:3])
+    rest = first[1:]
+    expect(set(rest) <= {503, 500, 202}, "statuses %r" % sorted(set(rest)))
+    n503, n500, n202 = rest.count(503), rest.count(500), rest.count(202)
+    # p = 0.5 of 200: outside 60..140 has probability < 1e-8
+    expect(60 <= n503 + n500 <= 140, "faulted %d of 200 with p=0.5" % (n503 + n500))
+    expect(n503 >= 2 * n500, "weights 3:1 not honoured: 503 x%d, 500 x%d" % (n503, n500))
+    f = get_json("/_faults")["random"]
+    expect(f["drawn"] == 200 and f["faulted"] == n503 + n500 and f["by_choice"] == [n503, n500],
+           "counters %r vs 503 x%d, 500 x%d" % (f, n503, n500))
+    recs = get_json("/_events")[1:]
+    expect([r["fault"].get("random_choice") if r["fault"] and "random_choice" in r["fault"]
+            else None for r in recs] == [0 if s == 503 else 1 if s == 500 else None for s in rest],
+           "records do not name the random choice they got")
+    # the same seed gives the same sequence of decisions
+    control("/_faults", spec)
+    expect(run(201) == first, "same seed, different sequence")
+    # no seed: one is picked and shown, so a run can be repeated
+    got = control("/_faults", {"random": {"p": 1, "choices": [{"status": 503}]}})
+    expect(isinstance(got["random"]["seed"], int), "no seed shown: %r" % got)
+    expect(run(3) == [503, 503, 503], "p=1 does not fault every envelope")
+    control("/_faults", {"random": {"p": 0, "choices": [{"status": 503}]}})
+    expect(run(20) == [200] * 20, "p=0 faulted")
+    control("/_faults", {})
+    expect(get_json("/_faults")["random"] is None, "{} does not clear random")
+
+
+def t_random_stall_and_reset():
+    control("/_reset")
+    _ev, body = sdk_envelope()
+    control("/_faults", {"random": {"seed": 1, "p": 1, "choices": [{"delay_ms": 800}]}})
+    try:
+        post_envelope(body, timeout=0.3)
+        raise AssertionError("a stall longer than the client timeout got an answer")
+    except (socket.timeout, TimeoutError, urllib.error.URLError):
+        pass
+    got = receiver_wait(lambda: get_json("/_stats")["by_status"].get("client_gone") == 1, 3)
+    expect(got, "a random stall the client gave up on is not client_gone: %r"
+           % get_json("/_stats")["by_status"])
+    control("/_faults", {"random": {"seed": 1, "p": 1, "choices": [{"delay_ms": 200}]}})
+    t0 = time.monotonic()
+    st, _h, _r = post_envelope(body, timeout=5)
+    expect(st == 200 and time.monotonic() - t0 >= 0.2, "short stall: %s" % st)
+    control("/_faults", {"random": {"seed": 1, "p": 1, "choices": [{"reset": True}]}})
+    try:
+        post_envelope(body)
+        raise AssertionError("urllib got a response")
+    except (ConnectionError, http.client.RemoteDisconnected, urllib.error.URLError):
+        pass
+    st = get_json("/_stats")
+    expect(st["by_status"].get("reset") == 1 and st["delivered"] == 1, "stats %r" % st)
+    control("/_faults", {})
+
+
+def t_bad_random_spec():
+    bad = [
+        {"random": {"p": 1.5, "choices": [{"status": 503}]}},
+        {"random": {"p": -0.1, "choices": [{"status": 503}]}},
+        {"random": {"p": True, "choices": [{"status": 503}]}},
+        {"random": {"choices": [{"status": 503}]}},
+        {"random": {"p": 0.5, "choices": []}},
+        {"random": {"p": 0.5}},
+        {"random": {"p": 0.5, "choices": [{"status": 503, "weight": 0}]}},
+        {"random": {"p": 0.5, "choices": [{"stauts": 503}]}},
+        {"random": {"p": 0.5, "choices": [{"status": 99}]}},
+        {"random": {"p": 0.5, "choices": ["503"]}},
+        {"random": {"p": 0.5, "seed": "x", "choices": [{"status": 503}]}},
+        {"random": {"p": 0.5, "sede": 1, "choices": [{"status": 503}]}},
+        {"random": [0.5]},
+    ]
+    for spec in bad:
+        st, _h, _r = post("/_faults", json.dumps(spec).encode(), {"Content-Type": "application/json"})
+        expect(st == 400, "%s accepted (%s)" % (json.dumps(spec), st))
+    expect(get_json("/_faults")["random"] is None, "a refused spec was applied")
+
+
 def t_record_file():
     with open(R.record) as f:
         lines = [json.loads(line) for line in f]
@@ -661,6 +750,9 @@ def main():
             ("delay fault honoured", t_delay_fault),
             ("/_events?since and /_reset", t_events_since_and_reset),
             ("bad fault spec refused", t_bad_fault_spec),
+            ("random faults: seeded, weighted, after the script, before then", t_random_faults),
+            ("random stall (client_gone, short) and reset", t_random_stall_and_reset),
+            ("bad random fault specs refused", t_bad_random_spec),
             ("record file has one JSON line per envelope", t_record_file),
             ("40 concurrent envelopes", t_concurrency),
             ("TLS", t_tls),
