@@ -135,6 +135,22 @@ static bool record_sane(const st_queue *q, uint64_t pos, const st_record_header 
     return true;
 }
 
+/* The record at *pos, after skipping an implicit gap (*pos moves past it): NULL at the
+ * tail, or, with *bad set, where the ring stops making sense. Every walk goes through here. */
+static st_record_header *walk_at(st_queue *q, uint64_t *pos, bool *bad)
+{
+    uint64_t tail = q->hdr->tail;
+    *bad = false;
+    if (*pos >= tail)
+        return NULL;
+    *pos = skip_gap(q, *pos);
+    if (*pos >= tail)
+        return NULL;
+    st_record_header *r = record_at(q, *pos);
+    *bad = !record_sane(q, *pos, r, tail);
+    return *bad ? NULL : r;
+}
+
 static void repair_locked(st_queue *q)
 {
     st_queue_header *h = q->hdr;
@@ -144,16 +160,9 @@ static void repair_locked(st_queue *q)
         h->head > UINT64_MAX / 2)
         h->tail = h->head = h->head > UINT64_MAX / 2 ? 0 : align_up(h->head);
     uint64_t pos = h->head;
-    while (pos < h->tail) {
-        pos = skip_gap(q, pos);
-        if (pos >= h->tail)
-            break;
-        st_record_header *r = record_at(q, pos);
-        if (!record_sane(q, pos, r, h->tail)) {
-            h->tail = pos; /* drop the unreadable rest */
-            atomic_fetch_add(&h->stats.corrupt_records, 1);
-            break;
-        }
+    st_record_header *r;
+    bool bad;
+    for (; (r = walk_at(q, &pos, &bad)); pos += r->total_len) {
         if (r->state != ST_REC_PAD && r->state != ST_REC_DONE) {
             count++;
             if (r->state == ST_REC_INFLIGHT)
@@ -161,7 +170,10 @@ static void repair_locked(st_queue *q)
             else if (r->next_attempt_ms > 0)
                 waiting++;
         }
-        pos += r->total_len;
+    }
+    if (bad) {
+        h->tail = pos; /* drop the unreadable rest */
+        atomic_fetch_add(&h->stats.corrupt_records, 1);
     }
     h->count = count;
     h->inflight = inflight;
@@ -174,18 +186,16 @@ static void repair_locked(st_queue *q)
 static void advance_head_locked(st_queue *q)
 {
     st_queue_header *h = q->hdr;
-    while (h->head < h->tail) {
-        uint64_t pos = skip_gap(q, h->head);
-        if (pos >= h->tail) {
-            h->head = pos;
-            break;
-        }
-        st_record_header *r = record_at(q, pos);
-        /* An insane one (total_len 0 would loop for ever) is left for take to repair. */
-        if (!record_sane(q, pos, r, h->tail) || (r->state != ST_REC_DONE && r->state != ST_REC_PAD))
-            break;
-        h->head = pos + r->total_len;
+    uint64_t pos = h->head;
+    st_record_header *r;
+    bool bad;
+    /* An insane record (total_len 0 would loop for ever) is left for take to repair. */
+    while ((r = walk_at(q, &pos, &bad)) && (r->state == ST_REC_DONE || r->state == ST_REC_PAD)) {
+        pos += r->total_len;
+        h->head = pos;
     }
+    if (!r && !bad)
+        h->head = pos; /* past a final gap */
     if (h->cursor < h->head)
         h->cursor = h->head;
 }
@@ -275,15 +285,9 @@ int st_queue_take(st_queue *q, int64_t now_wall_ms, st_taken_record *out, int ma
         h->next_retry_ms = 0;
     }
     uint64_t pos = h->cursor;
-    while (pos < h->tail && n < max) {
-        pos = skip_gap(q, pos);
-        if (pos >= h->tail)
-            break;
-        st_record_header *r = record_at(q, pos);
-        if (!record_sane(q, pos, r, h->tail)) {
-            repair_locked(q);
-            break;
-        }
+    st_record_header *r;
+    bool bad = false;
+    while (n < max && (r = walk_at(q, &pos, &bad))) {
         uint64_t next = pos + r->total_len;
         if (r->state == ST_REC_READY) {
             if (r->next_attempt_ms > now_wall_ms) {
@@ -318,6 +322,8 @@ int st_queue_take(st_queue *q, int64_t now_wall_ms, st_taken_record *out, int ma
          * next_retry_ms remembers. */
         h->cursor = pos;
     }
+    if (bad)
+        repair_locked(q);
     advance_head_locked(q);
     unlock_queue(q);
     /* Verified outside the lock: the critical section stays a memcpy. A record that does
@@ -378,19 +384,14 @@ void st_queue_reclaim_inflight(st_queue *q)
 {
     st_queue_header *h = q->hdr;
     lock_queue(q);
-    for (uint64_t pos = h->head; pos < h->tail;) {
-        pos = skip_gap(q, pos);
-        if (pos >= h->tail)
-            break;
-        st_record_header *r = record_at(q, pos);
-        if (!record_sane(q, pos, r, h->tail)) {
-            repair_locked(q);
-            break;
-        }
+    uint64_t pos = h->head;
+    st_record_header *r;
+    bool bad;
+    for (; (r = walk_at(q, &pos, &bad)); pos += r->total_len)
         if (r->state == ST_REC_INFLIGHT)
             r->state = ST_REC_READY;
-        pos += r->total_len;
-    }
+    if (bad)
+        repair_locked(q);
     h->inflight = 0;
     h->cursor = h->head;
     h->next_retry_ms = 0;
