@@ -61,6 +61,9 @@ tests=(
     "exhaustion[queue_path]|exhaustion.php --case=queue_path|120"
     "exhaustion_dead_letters|exhaustion_dead_letters.php|150"
     "chaos|chaos.php|300"
+    "php_fpm_chaos|php_fpm_chaos.php|180"
+    "pcntl_fork|pcntl_fork.php|180"
+    "pcntl_fork[tls]|pcntl_fork.php --tls=1|180"
 )
 
 passed=0
