@@ -8,6 +8,7 @@
 #include "log.h"
 #include "outcome.h"
 #include "queue.h"
+#include "queue_fixture.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -58,6 +58,18 @@ static st_deadletter *open_dl(const char *sub, uint32_t max_files, uint64_t max_
     char err[512] = "";
     if (st_deadletter_open(path, max_files, max_bytes, &dl, err, sizeof err) != ST_OK)
         fprintf(stderr, "  open %s failed: %s\n", path, err);
+    return dl;
+}
+
+/* A fresh base with a handle on base/sub; NULL (a failed check, base removed) if it cannot
+ * be opened. */
+static st_deadletter *fresh_dl(const char *sub, uint32_t max_files, uint64_t max_bytes)
+{
+    fresh_base();
+    st_deadletter *dl = open_dl(sub, max_files, max_bytes);
+    CHECK(dl != NULL);
+    if (!dl)
+        drop_base();
     return dl;
 }
 
@@ -104,13 +116,9 @@ static int count_entries(const char *dir, const char *prefix)
 
 TEST(file_name_carries_time_reason_attempts_and_event_id)
 {
-    fresh_base();
-    st_deadletter *dl = open_dl("dlq", 100, 1 << 20);
-    CHECK(dl != NULL);
-    if (!dl) {
-        drop_base();
+    st_deadletter *dl = fresh_dl("dlq", 100, 1 << 20);
+    if (!dl)
         return;
-    }
     char dir[512];
     snprintf(dir, sizeof dir, "%s/dlq", base);
     CHECK_STR(st_deadletter_path(dl), dir);
@@ -145,13 +153,9 @@ TEST(file_name_carries_time_reason_attempts_and_event_id)
 
 TEST(same_name_twice_moves_time_on_instead_of_replacing)
 {
-    fresh_base();
-    st_deadletter *dl = open_dl("dlq", 100, 1 << 20);
-    CHECK(dl != NULL);
-    if (!dl) {
-        drop_base();
+    st_deadletter *dl = fresh_dl("dlq", 100, 1 << 20);
+    if (!dl)
         return;
-    }
     CHECK(write_text(dl, NULL, "send_error", 1, 1000, "first", NULL) == ST_OK);
     CHECK(write_text(dl, NULL, "send_error", 1, 1000, "second", NULL) == ST_OK);
     char *data;
@@ -337,13 +341,9 @@ TEST(default_path_is_per_user_under_tmpdir)
 
 TEST(prune_by_count_removes_oldest_and_counts_exactly)
 {
-    fresh_base();
-    st_deadletter *dl = open_dl("dlq", 3, 1 << 20);
-    CHECK(dl != NULL);
-    if (!dl) {
-        drop_base();
+    st_deadletter *dl = fresh_dl("dlq", 3, 1 << 20);
+    if (!dl)
         return;
-    }
     uint64_t pruned = 99, total = 0;
     for (int i = 1; i <= 5; i++) {
         CHECK(write_text(dl, NULL, "send_error", i, 1000 + i, "x", &pruned) == ST_OK);
@@ -371,13 +371,9 @@ TEST(prune_by_count_removes_oldest_and_counts_exactly)
 
 TEST(prune_by_bytes_removes_oldest_and_counts_exactly)
 {
-    fresh_base();
-    st_deadletter *dl = open_dl("dlq", 1000, 100);
-    CHECK(dl != NULL);
-    if (!dl) {
-        drop_base();
+    st_deadletter *dl = fresh_dl("dlq", 1000, 100);
+    if (!dl)
         return;
-    }
     char forty[41], ninety[91];
     memset(forty, 'f', 40);
     forty[40] = '\0';
@@ -415,13 +411,9 @@ TEST(prune_by_bytes_removes_oldest_and_counts_exactly)
 
 TEST(list_is_oldest_first_and_honours_limit_and_max)
 {
-    fresh_base();
-    st_deadletter *dl = open_dl("dlq", 100, 1 << 20);
-    CHECK(dl != NULL);
-    if (!dl) {
-        drop_base();
+    st_deadletter *dl = fresh_dl("dlq", 100, 1 << 20);
+    if (!dl)
         return;
-    }
     int64_t times[] = {1763817895500LL, 1763817895100LL, 1763817895300LL, 999LL, 1763817895200LL};
     for (int i = 0; i < 5; i++)
         CHECK(write_text(dl, ID1, "network_error", i + 1, times[i], "abc", NULL) == ST_OK);
@@ -463,13 +455,9 @@ TEST(list_is_oldest_first_and_honours_limit_and_max)
 
 TEST(read_returns_the_exact_bytes)
 {
-    fresh_base();
-    st_deadletter *dl = open_dl("dlq", 100, 1 << 20);
-    CHECK(dl != NULL);
-    if (!dl) {
-        drop_base();
+    st_deadletter *dl = fresh_dl("dlq", 100, 1 << 20);
+    if (!dl)
         return;
-    }
     static char env[70000];
     for (size_t i = 0; i < sizeof env; i++)
         env[i] = (char)(i * 7 + (i >> 8)); /* binary, NULs and newlines included */
@@ -495,13 +483,9 @@ TEST(read_returns_the_exact_bytes)
 
 TEST(remove_deletes_once)
 {
-    fresh_base();
-    st_deadletter *dl = open_dl("dlq", 100, 1 << 20);
-    CHECK(dl != NULL);
-    if (!dl) {
-        drop_base();
+    st_deadletter *dl = fresh_dl("dlq", 100, 1 << 20);
+    if (!dl)
         return;
-    }
     CHECK(write_text(dl, ID1, "send_error", 1, 10, "one", NULL) == ST_OK);
     CHECK(write_text(dl, ID2, "send_error", 1, 11, "two", NULL) == ST_OK);
     CHECK(st_deadletter_remove(dl, "0000000000010-send_error-a1-" ID1) == 0);
@@ -518,13 +502,9 @@ TEST(remove_deletes_once)
 
 TEST(invalid_ids_are_refused)
 {
-    fresh_base();
-    st_deadletter *dl = open_dl("dlq", 100, 1 << 20);
-    CHECK(dl != NULL);
-    if (!dl) {
-        drop_base();
+    st_deadletter *dl = fresh_dl("dlq", 100, 1 << 20);
+    if (!dl)
         return;
-    }
     /* a file next to the directory that "../" would reach */
     char p[600];
     snprintf(p, sizeof p, "%s/x", base);
@@ -578,13 +558,9 @@ TEST(invalid_ids_are_refused)
 
 TEST(names_never_carry_a_secret)
 {
-    fresh_base();
-    st_deadletter *dl = open_dl("dlq", 100, 1 << 20);
-    CHECK(dl != NULL);
-    if (!dl) {
-        drop_base();
+    st_deadletter *dl = fresh_dl("dlq", 100, 1 << 20);
+    if (!dl)
         return;
-    }
     /* The envelope carries a DSN with a secret; the event id a caller hands over may be
      * anything (even the DSN, or 32 characters of it): only 32 hex digits reach a name. */
     const char *dsn = "https://pub:s3cr3tkey@o1.ingest.example/42";
@@ -622,13 +598,9 @@ TEST(names_never_carry_a_secret)
 
 TEST(stale_temporary_files_are_cleaned_fresh_ones_kept)
 {
-    fresh_base();
-    st_deadletter *dl = open_dl("dlq", 100, 1 << 20);
-    CHECK(dl != NULL);
-    if (!dl) {
-        drop_base();
+    st_deadletter *dl = fresh_dl("dlq", 100, 1 << 20);
+    if (!dl)
         return;
-    }
     char stale[600], fresh[600];
     snprintf(stale, sizeof stale, "%s/dlq/.tmp-1-1", base);
     snprintf(fresh, sizeof fresh, "%s/dlq/.tmp-1-2", base);
@@ -648,13 +620,9 @@ TEST(stale_temporary_files_are_cleaned_fresh_ones_kept)
 
 TEST(writer_and_purger_in_two_processes)
 {
-    fresh_base();
-    st_deadletter *dl = open_dl("dlq", 50, 1 << 20);
-    CHECK(dl != NULL);
-    if (!dl) {
-        drop_base();
+    st_deadletter *dl = fresh_dl("dlq", 50, 1 << 20);
+    if (!dl)
         return;
-    }
     int fds[2];
     CHECK(pipe(fds) == 0);
     pid_t pid = fork();
@@ -724,13 +692,9 @@ TEST(config_defaults_bound_the_directory)
 
 TEST(probe_writes_and_removes_a_temporary_file)
 {
-    fresh_base();
-    st_deadletter *dl = open_dl("dlq", 100, 1 << 20);
-    CHECK(dl != NULL);
-    if (!dl) {
-        drop_base();
+    st_deadletter *dl = fresh_dl("dlq", 100, 1 << 20);
+    if (!dl)
         return;
-    }
     char err[256] = "";
     CHECK(st_deadletter_probe(dl, err, sizeof err) == ST_OK);
     CHECK(st_deadletter_probe(dl, err, sizeof err) == ST_OK);
@@ -748,13 +712,9 @@ TEST(probe_writes_and_removes_a_temporary_file)
  * system's reason, and leave nothing behind. */
 TEST(probe_and_write_fail_clearly_when_the_directory_stops_working)
 {
-    fresh_base();
-    st_deadletter *dl = open_dl("dlq", 100, 1 << 20);
-    CHECK(dl != NULL);
-    if (!dl) {
-        drop_base();
+    st_deadletter *dl = fresh_dl("dlq", 100, 1 << 20);
+    if (!dl)
         return;
-    }
     char dir[400];
     snprintf(dir, sizeof dir, "%s/dlq", base);
     CHECK(rmdir(dir) == 0);
@@ -809,6 +769,23 @@ static void give_up(st_delivery *dv, int i)
         st_outcome_give_up(dv, f, "send_error", 400, "rejected by upstream", true);
 }
 
+/* The drainer's delivery state with a fresh queue <tag>-<pid> and dead letters kept in dir;
+ * false (checked) when the queue cannot be opened. */
+static bool open_delivery(st_delivery *dv, const char *tag, const char *dir)
+{
+    char qname[64];
+    snprintf(qname, sizeof qname, "%s-%d", tag, (int)getpid());
+    memset(dv, 0, sizeof *dv);
+    dv->q = fixture_queue_open(qname, 256 * 1024, 100);
+    CHECK(dv->q != NULL);
+    if (!dv->q)
+        return false;
+    st_config_defaults(&dv->cfg);
+    dv->cfg.dead_letter_queue = true;
+    st_strlcpy(dv->cfg.dead_letter_path, dir, sizeof dv->cfg.dead_letter_path);
+    return true;
+}
+
 static int log_lines_with(const char *path, const char *needle)
 {
     st_log_flush();
@@ -825,25 +802,16 @@ static int log_lines_with(const char *path, const char *needle)
 TEST(unwritable_directory_is_counted_shown_and_logged_once_then_recovers)
 {
     fresh_base();
-    char dir[400], logp[400], qname[64];
+    char dir[400], logp[400];
     snprintf(dir, sizeof dir, "%s/dlq", base);
     snprintf(logp, sizeof logp, "%s/log", base);
-    snprintf(qname, sizeof qname, "dlo-%d", (int)getpid());
     st_log_configure(ST_LOG_INFO, logp);
-    st_queue_options o = {.name = qname, .path = "", .memory = 256 * 1024, .max_records = 100};
-    st_queue *q = NULL;
-    char err[256] = "";
-    CHECK(st_queue_open(&o, &q, err, sizeof err) == 0);
-    if (!q) {
+    st_delivery dv;
+    if (!open_delivery(&dv, "dlo", dir)) {
         drop_base();
         return;
     }
-    st_delivery dv;
-    memset(&dv, 0, sizeof dv);
-    st_config_defaults(&dv.cfg);
-    dv.cfg.dead_letter_queue = true;
-    st_strlcpy(dv.cfg.dead_letter_path, dir, sizeof dv.cfg.dead_letter_path);
-    dv.q = q;
+    st_queue *q = dv.q;
     st_health *h = st_queue_deadletter_health(q);
     _Atomic uint64_t *lost = st_queue_deadletter_errors(q);
     st_shared_stats *stats = st_queue_stats(q);
@@ -887,10 +855,7 @@ TEST(unwritable_directory_is_counted_shown_and_logged_once_then_recovers)
     CHECK(count_entries(dir, ".tmp-") == 0);
 
     st_deadletter_close(dv.dead_letters);
-    char loc[128];
-    st_strlcpy(loc, st_queue_location(q), sizeof loc);
-    st_queue_close(q);
-    shm_unlink(loc);
+    fixture_queue_drop(q);
     st_log_configure(ST_LOG_OFF, NULL);
     drop_base();
 }
@@ -898,38 +863,25 @@ TEST(unwritable_directory_is_counted_shown_and_logged_once_then_recovers)
 TEST(long_directory_path_keeps_the_reason_in_the_status)
 {
     fresh_base();
-    char dir[600], qname[64];
+    char dir[600];
     snprintf(dir, sizeof dir, "%s/%0150d", base, 7); /* a 150-digit component */
     close(open(dir, O_CREAT | O_WRONLY, 0600));      /* a file, not a directory */
-    snprintf(qname, sizeof qname, "dll-%d", (int)getpid());
-    st_queue_options o = {.name = qname, .path = "", .memory = 256 * 1024, .max_records = 100};
-    st_queue *q = NULL;
-    char err[256] = "";
-    CHECK(st_queue_open(&o, &q, err, sizeof err) == 0);
-    if (!q) {
+    st_delivery dv;
+    if (!open_delivery(&dv, "dll", dir)) {
         drop_base();
         return;
     }
-    st_delivery dv;
-    memset(&dv, 0, sizeof dv);
-    st_config_defaults(&dv.cfg);
-    dv.cfg.dead_letter_queue = true;
-    st_strlcpy(dv.cfg.dead_letter_path, dir, sizeof dv.cfg.dead_letter_path);
-    dv.q = q;
     st_log_configure(ST_LOG_OFF, NULL);
     st_outcome_dead_letters_open(&dv);
     CHECK(dv.dead_letters == NULL);
     st_health_view v;
-    st_health_snapshot(st_queue_deadletter_health(q), &v);
+    st_health_snapshot(st_queue_deadletter_health(dv.q), &v);
     CHECK_STR(v.state, "open");
     size_t n = strlen(v.last_error);
     CHECK(n > 100 && n < ST_HEALTH_ERROR_MAX);
     CHECK(strncmp(v.last_error, "...", 3) == 0);
     CHECK(n > 17 && strcmp(v.last_error + n - 17, ": not a directory") == 0);
-    char loc[128];
-    st_strlcpy(loc, st_queue_location(q), sizeof loc);
-    st_queue_close(q);
-    shm_unlink(loc);
+    fixture_queue_drop(dv.q);
     drop_base();
 }
 

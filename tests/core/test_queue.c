@@ -2,6 +2,7 @@
  * cross-process sharing and the drainer lease. */
 #include "check.h"
 #include "queue.h"
+#include "queue_fixture.h"
 #include "queue_layout.h"
 
 #include <signal.h>
@@ -18,20 +19,7 @@ static st_queue *open_queue(uint64_t memory, uint32_t max_records)
 {
     static int seq;
     snprintf(qname, sizeof qname, "t%d-%d", (int)getpid(), seq++);
-    st_queue_options o = {.name = qname, .path = "", .memory = memory, .max_records = max_records};
-    st_queue *q = NULL;
-    char err[256] = "";
-    if (st_queue_open(&o, &q, err, sizeof err) != 0)
-        fprintf(stderr, "  open failed: %s\n", err);
-    return q;
-}
-
-static void drop_queue(st_queue *q)
-{
-    char loc[128];
-    st_strlcpy(loc, st_queue_location(q), sizeof loc);
-    st_queue_close(q);
-    shm_unlink(loc);
+    return fixture_queue_open(qname, memory, max_records);
 }
 
 static st_status push_text(st_queue *q, const char *id, const char *text)
@@ -69,7 +57,7 @@ TEST(push_take_complete_roundtrip)
     CHECK(atomic_load(&st_queue_stats(q)->events_accepted) == 2);
     free(r[0].payload);
     free(r[1].payload);
-    drop_queue(q);
+    fixture_queue_drop(q);
 }
 
 TEST(wrap_around_keeps_every_record_intact)
@@ -123,7 +111,7 @@ TEST(wrap_around_keeps_every_record_intact)
     st_queue_snapshot s;
     st_queue_snapshot_read(q, &s);
     CHECK(s.length == 0 && s.bytes_used == 0);
-    drop_queue(q);
+    fixture_queue_drop(q);
 }
 
 TEST(full_queue_refuses_new_and_keeps_old)
@@ -142,7 +130,7 @@ TEST(full_queue_refuses_new_and_keeps_old)
     CHECK(r[0].payload[0] == 'a' && r[2].payload[0] == 'c');
     for (int i = 0; i < 3; i++)
         free(r[i].payload);
-    drop_queue(q);
+    fixture_queue_drop(q);
 
     /* byte bound */
     q = open_queue(sizeof(st_queue_header) + 64 * 1024, 100000);
@@ -156,7 +144,7 @@ TEST(full_queue_refuses_new_and_keeps_old)
     static char huge[40000];
     memset(huge, 'y', sizeof huge - 1);
     CHECK(push_text(q, "9", huge) == ST_TOO_LARGE);
-    drop_queue(q);
+    fixture_queue_drop(q);
 }
 
 TEST(corrupt_record_is_skipped_and_counted)
@@ -187,7 +175,7 @@ TEST(corrupt_record_is_skipped_and_counted)
     st_queue_snapshot s;
     st_queue_snapshot_read(q, &s);
     CHECK(s.length == 0);
-    drop_queue(q);
+    fixture_queue_drop(q);
 }
 
 TEST(lock_recovered_after_owner_killed)
@@ -218,7 +206,7 @@ TEST(lock_recovered_after_owner_killed)
     CHECK(n == 2 && strncmp(r[1].payload, "after", 5) == 0);
     for (int i = 0; i < n; i++)
         free(r[i].payload);
-    drop_queue(q);
+    fixture_queue_drop(q);
 }
 
 TEST(retry_waits_without_holding_up_later_records)
@@ -243,7 +231,7 @@ TEST(retry_waits_without_holding_up_later_records)
     CHECK(st_queue_take(q, now + 10001, r, 4) == 1);
     CHECK(r[0].meta.attempts == 1 && strncmp(r[0].payload, "will", 4) == 0);
     free(r[0].payload);
-    drop_queue(q);
+    fixture_queue_drop(q);
 }
 
 TEST(second_open_shares_records_and_lease_fails_over)
@@ -279,7 +267,7 @@ TEST(second_open_shares_records_and_lease_fails_over)
     free(r[0].payload);
     st_queue_lease_release(q);
     st_queue_close(q2);
-    drop_queue(q);
+    fixture_queue_drop(q);
 }
 
 TEST(foreign_or_open_permissions_are_refused)

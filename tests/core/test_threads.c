@@ -6,6 +6,7 @@
 #include "drainer.h"
 #include "envelope.h"
 #include "queue.h"
+#include "queue_fixture.h"
 #include "queue_layout.h"
 
 #include <arpa/inet.h>
@@ -26,20 +27,7 @@ static st_queue *open_queue(const char *tag)
 {
     char name[64];
     snprintf(name, sizeof name, "thr-%s-%d", tag, (int)getpid());
-    st_queue_options o = {.name = name, .path = "", .memory = 1 << 20, .max_records = 64};
-    st_queue *q = NULL;
-    char err[256] = "";
-    if (st_queue_open(&o, &q, err, sizeof err) != 0)
-        fprintf(stderr, "  open failed: %s\n", err);
-    return q;
-}
-
-static void drop_queue(st_queue *q)
-{
-    char loc[128];
-    st_strlcpy(loc, st_queue_location(q), sizeof loc);
-    st_queue_close(q);
-    shm_unlink(loc);
+    return fixture_queue_open(name, 1 << 20, 64);
 }
 
 /* ---- request threads and a consumer on one queue ---- */
@@ -140,7 +128,7 @@ TEST(producers_and_consumer_share_a_queue)
     st_queue_snapshot_read(shared_q, &s);
     CHECK(s.length == 0 && s.inflight == 0 && s.bytes_used == 0);
     CHECK(atomic_load(&st_queue_stats(shared_q)->events_accepted) == PRODUCERS * PER_PRODUCER);
-    drop_queue(shared_q);
+    fixture_queue_drop(shared_q);
 }
 
 /* ---- the drainer thread against a local HTTP server ---- */
@@ -271,7 +259,7 @@ TEST(drainer_thread_sends_while_threads_push)
     atomic_store(&serving, false);
     pthread_join(srv, NULL);
     close(listen_fd);
-    drop_queue(drain_q);
+    fixture_queue_drop(drain_q);
 }
 
 int main(void)

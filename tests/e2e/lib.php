@@ -390,3 +390,38 @@ function e2e_subset_mismatch(array $want, array $got, string $path = ''): ?strin
     }
     return null;
 }
+
+/**
+ * getStatus() and getMetrics() as a fresh process of the host sees them: `$php -r …` ($php:
+ * the interpreter and its -d arguments), output to $out, stderr to $err. Fails if it does
+ * not exit 0 within $timeout s or prints no JSON. Returns ['status' => …, 'metrics' => …].
+ */
+function e2e_status_probe(array $php, string $out, string $err, float $timeout = 15.0): array
+{
+    $probe = e2e_spawn('probe', array_merge($php, ['-r',
+        'echo json_encode(["status" => SentryTransport::getStatus(), "metrics" => SentryTransport::getMetrics()]), "\n";']),
+        $out, $err);
+    $one = [&$probe];
+    e2e_assert(e2e_wait_exit($one, $timeout) && $probe['exit'] === 0, 'status probe failed (%s): %s', var_export($probe['exit'], true),
+               @file_get_contents($err));
+    $j = json_decode((string)file_get_contents($out), true);
+    e2e_assert(is_array($j), 'status probe printed no JSON: %s', substr((string)file_get_contents($out), 0, 500));
+    return $j;
+}
+
+/** Does an e2e_status_probe() result show nothing queued, in flight or waiting for a retry? */
+function e2e_queue_empty(array $probe): bool
+{
+    $q = $probe['status']['queue'] ?? [];
+    return ($q['queue_length'] ?? -1) === 0 && ($q['in_flight'] ?? -1) === 0 && ($q['retry_queue_length'] ?? -1) === 0;
+}
+
+/** The extension's log file: warnings (a retry) are reported, an error line fails the test. */
+function e2e_assert_no_extension_errors(string $logFile): void
+{
+    $log = trim((string)@file_get_contents($logFile));
+    if ($log !== '') {
+        e2e_log('extension log (%d lines): %s', substr_count($log, "\n") + 1, substr($log, 0, 1200));
+    }
+    e2e_assert(!preg_match('/"level":"error"/', $log), 'the extension logged errors: %s', substr($log, 0, 1200));
+}

@@ -225,22 +225,10 @@ e2e_main(static function () use ($so, $opt): string {
     e2e_assert($stats['invalid'] === 0, 'receiver found %d invalid envelopes: %s', $stats['invalid'], json_encode($stats['errors']));
 
     // The queue, as a fresh process of the host sees it.
-    $probe = e2e_spawn('probe', array_merge($php, ['-r',
-        'echo json_encode(["status" => SentryTransport::getStatus(), "metrics" => SentryTransport::getMetrics()]), "\n";']),
-        "$tmp/probe.out", "$tmp/probe.err");
-    $one = [&$probe];
-    e2e_assert(e2e_wait_exit($one, 15.0) && $probe['exit'] === 0, 'status probe failed (%s): %s', var_export($probe['exit'], true),
-               @file_get_contents("$tmp/probe.err"));
-    $pr = json_decode((string)file_get_contents("$tmp/probe.out"), true);
-    $q = $pr['status']['queue'] ?? [];
-    e2e_assert(($q['queue_length'] ?? -1) === 0 && ($q['in_flight'] ?? -1) === 0 && ($q['retry_queue_length'] ?? -1) === 0,
-               'queue not empty at the end: %s', json_encode($q));
+    $pr = e2e_status_probe($php, "$tmp/probe.out", "$tmp/probe.err");
+    e2e_assert(e2e_queue_empty($pr), 'queue not empty at the end: %s', json_encode($pr['status']['queue'] ?? null));
     $m = $pr['metrics'];
-    $log = trim((string)@file_get_contents("$tmp/extension.log"));
-    if ($log !== '') { // warnings (a retry) are reported; an error line fails
-        e2e_log('extension log (%d lines): %s', substr_count($log, "\n") + 1, substr($log, 0, 1200));
-    }
-    e2e_assert(!preg_match('/"level":"error"/', $log), 'the extension logged errors: %s', substr($log, 0, 1200));
+    e2e_assert_no_extension_errors("$tmp/extension.log");
     receiver_stop($r);
     return sprintf('%d forks + %d grandchildren (%s) in %.1fs, none hung (slowest fork→reap %.3fs); %d accepted events ' .
                    'from %d processes all delivered, %d duplicates, invalid 0; queue empty; lock_recoveries %d, ' .

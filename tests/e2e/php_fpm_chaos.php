@@ -34,7 +34,7 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/lib.php';
+require __DIR__ . '/fpm_lib.php';
 
 $so = e2e_so_path($argv);
 $opt = ['chaos' => 8, 'sigkill' => 3, 'requests' => 240, 'clients' => 3, 'children' => 3, 'max-requests' => 2,
@@ -45,65 +45,10 @@ foreach (array_slice($argv, 2) as $a) {
     }
 }
 
-const FPM_BIN = '/usr/sbin/php-fpm8.2';
-const NGINX_BIN = '/usr/sbin/nginx';
 const CHAOS_CLIENTS = 2;
 
-/** Start HTTP load clients (workers/http_client.php); returns their e2e_spawn handles. */
-function chaos_clients(string $tmp, string $url, int $n, int $perClient, string $prefix, string $suffix): array
-{
-    $cl = [];
-    for ($c = 0; $c < $n; $c++) {
-        $cl[$c] = e2e_spawn("$prefix$c", [E2E_PHP, '-n', __DIR__ . '/workers/http_client.php', $url, (string)$perClient,
-                                          "$prefix$c", $suffix], "$tmp/$prefix$c.out", "$tmp/$prefix$c.err");
-    }
-    return $cl;
-}
-
-/** What FPM's and nginx's logs say about one request (for a failure message). */
-function chaos_logs_about(string $tmp, string $req): string
-{
-    $lines = [];
-    foreach (['fpm.log', 'nginx-error.log'] as $f) {
-        foreach (@file("$tmp/$f") ?: [] as $l) {
-            if (str_contains($l, "req=$req&")) {
-                $lines[] = trim($l);
-            }
-        }
-    }
-    return $lines ? implode(' | ', $lines) : 'nothing in the FPM and nginx logs';
-}
-
-/** Responses of finished normal clients: every one 200 with all events accepted. Adds to $sent. */
-function chaos_collect_normal(string $tmp, array $clients, int $master, array &$sent, array &$servedBy, float &$maxMs): int
-{
-    $nreq = 0;
-    foreach ($clients as $c => $cl) {
-        e2e_assert($cl['exit'] === 0, '%s exited with %s: %s', $cl['name'], var_export($cl['exit'], true), @file_get_contents($cl['err']));
-        foreach (e2e_json_lines($cl['out']) as $row) {
-            $nreq++;
-            e2e_assert($row['status'] === 200 && is_array($row['body']), 'normal request %s: HTTP %d after %.0f ms (%s); %s',
-                       $row['req'] ?? '?', $row['status'] ?? 0, $row['ms'] ?? 0,
-                       substr(preg_replace('/\s+/', ' ', strip_tags((string)($row['raw'] ?? ''))), 0, 200),
-                       chaos_logs_about($tmp, (string)($row['req'] ?? '?')));
-            $maxMs = max($maxMs, (float)$row['ms']);
-            $b = $row['body'];
-            e2e_assert($b['ppid'] === $master, 'request %s served by pid %d, not a child of the master %d', $row['req'], $b['pid'], $master);
-            $servedBy[$b['pid']] = true;
-            foreach ($b['events'] as $ev) {
-                e2e_assert($ev['ok'] === true, 'request %s: sendEvent failed: %s', $row['req'], $ev['err']);
-                e2e_assert(!isset($sent[$ev['id']]), 'event_id %s returned twice', $ev['id']);
-                $sent[$ev['id']] = $ev['event']['extra']['marker'];
-            }
-        }
-    }
-    return $nreq;
-}
-
 e2e_main(static function () use ($so, $opt): string {
-    foreach ([FPM_BIN, NGINX_BIN] as $bin) {
-        e2e_assert(is_executable($bin), '%s is not installed (apt-get install php8.2-fpm nginx-light)', $bin);
-    }
+    fpm_require_binaries();
     $tmp = e2e_tmpdir('fpmchaos');
     $queue = e2e_queue_name('fpmchaos');
     $r = receiver_start(['log' => "$tmp/receiver.log"]);
@@ -121,34 +66,9 @@ e2e_main(static function () use ($so, $opt): string {
     $sockChaos = "$tmp/fpm-chaos.sock";
     $children = $opt['children'];
     $chaosChildren = CHAOS_CLIENTS + ($opt['sigkill'] ? 1 : 0);
-    $pool = static fn(string $name, string $sock, int $n, string $timeout) => <<<POOL
-[$name]
-user = root
-group = root
-listen = $sock
-listen.mode = 0666
-listen.backlog = 256
-pm = static
-pm.max_children = $n
-pm.max_requests = {$opt['max-requests']}
-request_terminate_timeout = $timeout
-catch_workers_output = yes
-decorate_workers_output = no
-env[E2E_ACC_DIR] = $acc
-php_admin_value[error_log] = $tmp/php-errors.log
-php_admin_flag[log_errors] = on
-php_admin_flag[display_errors] = off
-
-POOL;
-    file_put_contents("$tmp/php-fpm.conf", <<<CONF
-[global]
-pid = $tmp/fpm.pid
-error_log = $tmp/fpm.log
-log_level = notice
-daemonize = no
-process_control_timeout = 10s
-
-CONF . $pool('web', $sockWeb, $children, '30s') . $pool('chaos', $sockChaos, $chaosChildren, $opt['terminate'] . 's'));
+    $pools = fpm_pool($tmp, 'web', $sockWeb, $children, $opt['max-requests'], "request_terminate_timeout = 30s\nenv[E2E_ACC_DIR] = $acc\n")
+        . fpm_pool($tmp, 'chaos', $sockChaos, $chaosChildren, $opt['max-requests'],
+                   "request_terminate_timeout = {$opt['terminate']}s\nenv[E2E_ACC_DIR] = $acc\n");
     $ini = [
         'dsn' => $r['dsn'],
         'queue.name' => $queue,
@@ -158,77 +78,26 @@ CONF . $pool('web', $sockWeb, $children, '30s') . $pool('chaos', $sockChaos, $ch
         'logging.level' => getenv('E2E_ST_LOG_LEVEL') ?: 'warning', // info: elections, for a post-mortem with E2E_KEEP=1
         'logging.file' => "$tmp/extension.log",
     ];
-    $cmd = array_merge([FPM_BIN, '-n', '-R', '-F', '-y', "$tmp/php-fpm.conf"], e2e_ext_args($so, $ini));
-    $fpm = e2e_spawn('php-fpm', $cmd, "$tmp/fpm.stdout", "$tmp/fpm.stderr");
+    [$fpm] = fpm_start($tmp, $so, $ini, $pools, $children + $chaosChildren, [$sockWeb, $sockChaos]);
     $master = $fpm['pid'];
-    $up = e2e_wait_until(static function () use (&$fpm, $master, $sockWeb, $sockChaos, $children, $chaosChildren) {
-        return e2e_running($fpm) && count(e2e_child_pids($master)) === $children + $chaosChildren && file_exists($sockWeb)
-            && file_exists($sockChaos);
-    }, 15.0);
-    if (!$up) {
-        e2e_fail('php-fpm did not come up with %d children in 15 s (exit %s): %s %s', $children + $chaosChildren,
-                 var_export($fpm['exit'], true), @file_get_contents("$tmp/fpm.log"), @file_get_contents("$tmp/fpm.stderr"));
-    }
     e2e_assert(e2e_thread_count($master) === 1, 'FPM master has %d threads before serving', e2e_thread_count($master));
 
     // ---------------------------------------------------------------- nginx
-    $port = e2e_free_port();
-    @mkdir("$tmp/nginx-tmp", 0700);
-    file_put_contents("$tmp/nginx.conf", <<<CONF
-worker_processes 2;
-user root root;
-daemon off;
-pid $tmp/nginx.pid;
-error_log $tmp/nginx-error.log warn;
-events { worker_connections 512; }
-http {
-    access_log off;
-    client_body_temp_path $tmp/nginx-tmp/body;
-    fastcgi_temp_path $tmp/nginx-tmp/fastcgi;
-    proxy_temp_path $tmp/nginx-tmp/proxy;
-    uwsgi_temp_path $tmp/nginx-tmp/uwsgi;
-    scgi_temp_path $tmp/nginx-tmp/scgi;
-    server {
-        listen 127.0.0.1:$port;
-        root $app;
-        location = /ping { return 200 "pong\\n"; }
-        location = /send_until_killed.php {
-            include /etc/nginx/fastcgi_params;
-            fastcgi_param SCRIPT_FILENAME \$document_root\$fastcgi_script_name;
-            fastcgi_pass unix:$sockChaos;
-            fastcgi_read_timeout 30s;
-        }
-        location ~ \.php$ {
-            include /etc/nginx/fastcgi_params;
-            fastcgi_param SCRIPT_FILENAME \$document_root\$fastcgi_script_name;
-            fastcgi_pass unix:$sockWeb;
-            fastcgi_read_timeout 40s;
-        }
-    }
-}
-
-CONF);
-    $nginx = e2e_spawn('nginx', [NGINX_BIN, '-e', "$tmp/nginx-error.log", '-p', "$tmp/", '-c', "$tmp/nginx.conf"],
-                       "$tmp/nginx.stdout", "$tmp/nginx.stderr");
-    $base = "http://127.0.0.1:$port";
-    $ok = e2e_wait_until(static function () use (&$nginx, $base) {
-        $ctx = stream_context_create(['http' => ['timeout' => 1, 'ignore_errors' => true]]);
-        return e2e_running($nginx) && @file_get_contents("$base/ping", false, $ctx) === "pong\n";
-    }, 10.0);
-    e2e_assert((bool)$ok, 'nginx did not answer on %s within 10 s: %s', $base, @file_get_contents("$tmp/nginx-error.log"));
+    [$nginx, $base] = fpm_start_nginx($tmp, $app, fpm_nginx_location('= /send_until_killed.php', $sockChaos, '30s')
+                                                  . fpm_nginx_location('~ \\.php$', $sockWeb, '40s'));
     e2e_log('php-fpm master %d, nginx %d on %s', $master, $nginx['pid'], $base);
 
     // ---------------------------------------------------------------- load: normal + chaos
     $perNormal = intdiv($opt['requests'] + $opt['clients'] - 1, $opt['clients']);
     $perChaos = intdiv($opt['chaos'] + CHAOS_CLIENTS - 1, CHAOS_CLIENTS);
     $t0 = microtime(true);
-    $normal = chaos_clients($tmp, "$base/send.php", $opt['clients'], $perNormal, 'n', '&n=3');
-    $chaos = chaos_clients($tmp, "$base/send_until_killed.php", CHAOS_CLIENTS, $perChaos, 'x',
-                           sprintf('&idle=%.3f&pad=%d&cap=10', $opt['idle-ms'] / 1000, $opt['pad']));
+    $normal = fpm_http_clients($tmp, "$base/send.php", $opt['clients'], $perNormal, 'n', '&n=3');
+    $chaos = fpm_http_clients($tmp, "$base/send_until_killed.php", CHAOS_CLIENTS, $perChaos, 'x',
+                              sprintf('&idle=%.3f&pad=%d&cap=10', $opt['idle-ms'] / 1000, $opt['pad']));
     // These the test SIGKILLs itself once they have sent 20 events (they sleep less, so
     // that comes well before the terminate timeout).
-    $chaos = array_merge($chaos, $opt['sigkill'] ? chaos_clients($tmp, "$base/send_until_killed.php", 1, $opt['sigkill'], 'k',
-                                                                 sprintf('&idle=0.2&pad=%d&cap=10', $opt['pad'])) : []);
+    $chaos = array_merge($chaos, $opt['sigkill'] ? fpm_http_clients($tmp, "$base/send_until_killed.php", 1, $opt['sigkill'], 'k',
+                                                                    sprintf('&idle=0.2&pad=%d&cap=10', $opt['pad'])) : []);
     $all = array_merge($normal, $chaos);
     $masterThreadsMax = 0;
     $sigkilled = [];  // req → pid
@@ -264,10 +133,11 @@ CONF);
     $chaos = array_slice($all, count($normal));
     e2e_assert($masterThreadsMax === 1, 'FPM master had %d threads during the load (expected 1)', $masterThreadsMax);
 
-    $sent = [];       // event_id → marker
-    $servedBy = [];
-    $maxMs = 0.0;     // slowest normal request, as its client saw it
-    $nreq = chaos_collect_normal($tmp, $normal, $master, $sent, $servedBy, $maxMs);
+    $sent = [];       // event_id → event sent (of a chaos request's event, only its marker is known)
+    $rows = fpm_collect_sent($tmp, $normal, $master, $sent);
+    $nreq = count($rows);
+    $servedBy = array_count_values(array_map(static fn($row) => $row['body']['pid'], $rows));
+    $maxMs = max(array_column($rows, 'ms') ?: [0.0]); // slowest normal request, as its client saw it
     e2e_assert($nreq === $opt['clients'] * $perNormal, '%d normal responses, expected %d', $nreq, $opt['clients'] * $perNormal);
     $normalEvents = count($sent);
 
@@ -303,7 +173,7 @@ CONF);
                     continue;
                 }
                 e2e_assert(!isset($sent[$row['id']]), 'event_id %s returned twice', $row['id']);
-                $sent[$row['id']] = $row['m'];
+                $sent[$row['id']] = ['extra' => ['marker' => $row['m']]];
                 $chaosAccepted++;
             }
         }
@@ -353,10 +223,11 @@ CONF);
 
     // ---------------------------------------------------------------- FPM still serves
     $t1 = microtime(true);
-    $final = chaos_clients($tmp, "$base/send.php", 3, 4, 'f', '&n=3');
+    $final = fpm_http_clients($tmp, "$base/send.php", 3, 4, 'f', '&n=3');
     e2e_assert(e2e_wait_exit($final, 30.0), 'the final round of requests did not finish within 30 s after the kills');
-    $finalReq = chaos_collect_normal($tmp, $final, $master, $sent, $servedBy, $maxMs);
-    e2e_assert($finalReq === 12, '%d final responses, expected 12', $finalReq);
+    $finalRows = fpm_collect_sent($tmp, $final, $master, $sent);
+    e2e_assert(count($finalRows) === 12, '%d final responses, expected 12', count($finalRows));
+    $maxMs = max($maxMs, ...array_column($finalRows, 'ms'));
     $finalSecs = microtime(true) - $t1;
     e2e_assert(e2e_thread_count($master) === 1, 'FPM master has %d threads after the load', e2e_thread_count($master));
 
@@ -384,12 +255,14 @@ CONF);
         $seen = array_values(array_filter(receiver_events($r), static fn($e) => isset($missing[$e['event_id'] ?? ''])));
         $seen = ['delivered_after_a_fresh_process_ran' => (bool)$later, 'records' => $seen];
         e2e_fail('%d of %d accepted events never delivered, e.g. %s (marker %s); receiver %s, saw them %s; queue seen by a fresh ' .
-                 'process: %s; extension log: %s', count($missing), $n, (string)array_key_first($missing), (string)reset($missing),
+                 'process: %s; extension log: %s', count($missing), $n, (string)array_key_first($missing),
+                 (string)reset($missing)['extra']['marker'],
                  json_encode(array_intersect_key($stats, array_flip(['delivered', 'delivered_unique', 'duplicates', 'invalid']))),
                  substr(json_encode($seen), 0, 2000), @file_get_contents("$tmp/missing-probe.out"), substr(trim((string)@file_get_contents("$tmp/extension.log")), 0, 1000));
     }
     $dupIds = 0;
-    foreach ($sent as $id => $marker) {
+    foreach ($sent as $id => $event) {
+        $marker = $event['extra']['marker'];
         $dupIds += count($byId[$id]) > 1 ? 1 : 0;
         foreach ($byId[$id] as $rec) {
             $p = e2e_event_payload($rec);
@@ -412,49 +285,26 @@ CONF);
     e2e_assert($stats['invalid'] === 0, 'receiver found %d invalid envelopes: %s', $stats['invalid'], json_encode($stats['errors']));
 
     // ---------------------------------------------------------------- graceful stop
-    $ts = microtime(true);
-    $code = e2e_stop($fpm, 3 /* SIGQUIT */, 20.0);
-    $stopSecs = microtime(true) - $ts;
-    e2e_assert($code === 0, 'php-fpm exited with %d after SIGQUIT (%.2fs)', $code, $stopSecs);
-    e2e_stop($nginx, 3, 5.0);
-    $fpmLog = (string)@file_get_contents("$tmp/fpm.log");
-    e2e_assert(!preg_match('/SIGSEGV|SIGABRT|SIGBUS|core dumped|ERROR:/', $fpmLog), 'php-fpm log reports trouble: %s',
-               substr($fpmLog, 0, 1500));
+    [$stopSecs, $fpmLog] = fpm_stop($tmp, $fpm, $nginx, 20.0);
     preg_match_all('/exited on signal (\d+)/', $fpmLog, $sigs);
     $bySignal = array_count_values($sigs[1]);
     $timedOut = preg_match_all('/execution timed out/', $fpmLog);
     $spawned = preg_match_all('/child \d+ started/', $fpmLog);
     e2e_assert(array_sum($bySignal) === $killedReqs, 'after the stop: %d children exited on a signal (%s), expected %d',
                array_sum($bySignal), json_encode($bySignal), $killedReqs);
-    foreach (['php-errors.log', 'fpm.stderr'] as $f) {
-        $s = trim((string)@file_get_contents("$tmp/$f"));
-        e2e_assert($s === '', '%s is not empty: %s', $f, substr($s, 0, 800));
-    }
 
     // ---------------------------------------------------------------- the queue drains to empty
     $probes = 0;
     $pr = e2e_wait_until(static function () use ($so, $ini, $tmp, &$probes) {
         $probes++;
-        $p = e2e_spawn('probe', array_merge([E2E_PHP, '-n'], e2e_ext_args($so, $ini), ['-r',
-            'echo json_encode(["status" => SentryTransport::getStatus(), "metrics" => SentryTransport::getMetrics()]), "\n";']),
-            "$tmp/probe$probes.out", "$tmp/probe.err");
-        $one = [&$p];
-        e2e_assert(e2e_wait_exit($one, 15.0) && $p['exit'] === 0, 'status probe failed (%s): %s', var_export($p['exit'], true),
-                   @file_get_contents("$tmp/probe.err"));
-        $j = json_decode((string)file_get_contents("$tmp/probe$probes.out"), true);
-        $q = $j['status']['queue'] ?? [];
-        return (($q['queue_length'] ?? -1) === 0 && ($q['in_flight'] ?? -1) === 0 && ($q['retry_queue_length'] ?? -1) === 0)
-            ? $j : false;
+        $j = e2e_status_probe(array_merge([E2E_PHP, '-n'], e2e_ext_args($so, $ini)), "$tmp/probe$probes.out", "$tmp/probe.err");
+        return e2e_queue_empty($j) ? $j : false;
     }, 30.0, 0.5);
     e2e_assert((bool)$pr, 'the queue is not empty 30 s after FPM stopped (%d fresh processes looked)', $probes);
     $m = $pr['metrics'];
     e2e_log('final metrics: %s', json_encode(array_intersect_key($m, array_flip(['events_sent', 'events_accepted', 'lock_recoveries',
         'corrupt_records', 'drainer_elections', 'total_retries', 'network_errors', 'responses_4xx', 'responses_5xx']))));
-    $log = trim((string)@file_get_contents("$tmp/extension.log"));
-    if ($log !== '') { // warnings (a retry) are reported; an error line fails
-        e2e_log('extension log (%d lines): %s', substr_count($log, "\n") + 1, substr($log, 0, 1200));
-    }
-    e2e_assert(!preg_match('/"level":"error"/', $log), 'the extension logged errors: %s', substr($log, 0, 1200));
+    e2e_assert_no_extension_errors("$tmp/extension.log");
     $stats = receiver_stats($r);
     receiver_stop($r);
     return sprintf('%d normal (slowest %.0f ms) + %d chaos requests in %.1fs; %d children killed by request_terminate_timeout (%d inside ' .
