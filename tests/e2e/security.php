@@ -113,11 +113,17 @@ for ($n = 0; ; $n++) {
 }
 PHP;
 
+// Acting as another uid (setpriv) and chowning files to it takes root: elsewhere the test
+// has not run, and says so (the runner counts SKIP apart from PASS).
+if (e2e_euid() !== 0) {
+    fwrite(STDOUT, sprintf("SKIP needs root (it acts as uid %d with setpriv and chowns files); euid is %d\n",
+                           SEC_OTHER_UID, e2e_euid()));
+    exit(0);
+}
+
 e2e_main(static function () use ($so): string {
     $tmp = e2e_tmpdir('sec');
     $euid = e2e_euid();
-    e2e_assert($euid === 0, 'this test needs root (it acts as uid %d with setpriv and chowns files); euid is %d',
-               SEC_OTHER_UID, $euid);
     // A directory uid 65534 can enter and read: the .so and its scripts; and the queue.path
     // files, so that only their own modes stand between uid 65534 and their contents.
     $pub = sys_get_temp_dir() . '/e2e-sec-pub-' . getmypid() . '-' . bin2hex(random_bytes(3));
