@@ -64,6 +64,14 @@ CONF . $pools);
     $cmd = array_merge([FPM_BIN, '-n', '-R', '-F', '-y', "$tmp/php-fpm.conf"], e2e_ext_args($so, $ini));
     $fpm = e2e_spawn('php-fpm', $cmd, "$tmp/fpm.stdout", "$tmp/fpm.stderr");
     $master = $fpm['pid'];
+    // Killing the master at exit would orphan its children, which wait in accept() for ever
+    // (the runner's process-group kill catches them; a direct `php tests/e2e/…` run would not).
+    e2e_before_kill(static function () use (&$fpm, $master): void {
+        $kids = e2e_running($fpm) ? e2e_child_pids($master) : [];
+        if ($kids) {
+            exec('kill -KILL ' . implode(' ', $kids) . ' 2>/dev/null');
+        }
+    });
     $kids = e2e_wait_until(static function () use (&$fpm, $master, $socks, $children) {
         if (!e2e_running($fpm)) {
             return false;

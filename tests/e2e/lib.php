@@ -121,6 +121,12 @@ function e2e_on_exit(callable $fn): void
     $GLOBALS['__e2e_cleanups'][] = $fn;
 }
 
+/** Run $fn at exit before the children are killed (e.g. to reach their own children). */
+function e2e_before_kill(callable $fn): void
+{
+    $GLOBALS['__e2e_before_kill'][] = $fn;
+}
+
 /**
  * Start a child process (array form: no shell, so its pid is the program's own).
  * stdout/stderr go to files (never pipes: a chatty child would block on a full pipe).
@@ -293,6 +299,9 @@ function e2e_cleanup(): void
         return;
     }
     $done = true;
+    foreach (array_reverse($GLOBALS['__e2e_before_kill'] ?? []) as $fn) {
+        $fn();
+    }
     foreach ($GLOBALS['__e2e_children'] as $pid => $c) {
         if ($c['exit'] === null && proc_get_status($c['proc'])['running']) {
             proc_terminate($c['proc'], 9);
