@@ -2,6 +2,7 @@
  * fork. Every test logs into its own file in a temporary directory. */
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -313,13 +314,13 @@ TEST(threads_write_whole_lines)
     CHECK(total == 2000);
 }
 
-static volatile int stop_spinner;
+static atomic_int stop_spinner; /* TSan: a plain flag between threads is a race */
 
 static void *spinner(void *p)
 {
     (void)p;
     int i = 0;
-    while (!stop_spinner) {
+    while (!atomic_load(&stop_spinner)) {
         char msg[32];
         snprintf(msg, sizeof(msg), "spin %d", i++ % 2); /* alternate: always writes */
         st_log(ST_LOG_ERROR, msg, NULL);
@@ -331,7 +332,7 @@ TEST(fork_while_another_thread_logs)
 {
     use_file("fork.log", ST_LOG_WARNING);
     pthread_t th;
-    stop_spinner = 0;
+    atomic_store(&stop_spinner, 0);
     pthread_create(&th, NULL, spinner, NULL);
     int ok = 0;
     for (int i = 0; i < 30; i++) {
@@ -347,7 +348,7 @@ TEST(fork_while_another_thread_logs)
         waitpid(pid, &status, 0);
         ok += WIFEXITED(status) && WEXITSTATUS(status) == 0;
     }
-    stop_spinner = 1;
+    atomic_store(&stop_spinner, 1);
     pthread_join(th, NULL);
     CHECK(ok == 30);
     read_back();
