@@ -47,7 +47,8 @@ $a = start($ini, sprintf('for ($i = 0; $i < 500 && !SentryTransport::getStatus()
 echo 'A leads: ', json_encode(wait_file("$dir/a-leads", 10.0)), "\n";
 // B: not the drainer; once nobody leads, one event, then exit at once.
 $b = start($ini, sprintf('$s = SentryTransport::getStatus()["drainer"];
-    file_put_contents(%1$s . "/b-ready", json_encode($s["pid"] !== 0 && !$s["is_self"]));
+    file_put_contents(%1$s . "/b-ready.tmp", json_encode($s["pid"] !== 0 && !$s["is_self"]));
+    rename(%1$s . "/b-ready.tmp", %1$s . "/b-ready"); // seen whole, never empty
     for ($i = 0; $i < 10000 && SentryTransport::getStatus()["drainer"]["pid"] !== 0; $i++) usleep(1000);
     echo json_encode(SentryTransport::sendEvent(["message" => "queued while nobody led"])["success"]);', var_export($dir, true)),
     "$dir/b.out");
