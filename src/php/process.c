@@ -292,6 +292,15 @@ bool st_process_flush(int64_t timeout_ms)
 
 /* ---------------------------------------------------------------- status & metrics */
 
+/* One of the shared circuits as last seen ("closed" while there is no queue). */
+static void read_health(st_health *(*which)(st_queue *), st_health_view *v)
+{
+    memset(v, 0, sizeof *v);
+    v->state = "closed";
+    if (S.q)
+        st_health_snapshot(which(S.q), v);
+}
+
 void st_process_status(zval *rv)
 {
     array_init(rv);
@@ -346,10 +355,7 @@ void st_process_status(zval *rv)
     zval upstream;
     array_init(&upstream);
     st_health_view hv;
-    memset(&hv, 0, sizeof hv);
-    hv.state = "closed";
-    if (S.q)
-        st_health_snapshot(st_queue_health(S.q), &hv);
+    read_health(st_queue_health, &hv);
     add_assoc_string(&upstream, "state", (char *)hv.state);
     add_assoc_long(&upstream, "consecutive_failures", hv.consecutive_failures);
     add_assoc_string(&upstream, "last_error", hv.last_error);
@@ -362,10 +368,7 @@ void st_process_status(zval *rv)
     zval dead;
     array_init(&dead);
     st_health_view dv;
-    memset(&dv, 0, sizeof dv);
-    dv.state = "closed";
-    if (S.q)
-        st_health_snapshot(st_queue_deadletter_health(S.q), &dv);
+    read_health(st_queue_deadletter_health, &dv);
     bool dl_failing = S.cfg.dead_letter_queue && strcmp(dv.state, "closed") != 0;
     add_assoc_string(&dead, "state",
                      !S.cfg.dead_letter_queue ? "off" : (dl_failing ? "failing" : "ok"));
