@@ -274,6 +274,20 @@ static st_record_header *inflight_at(st_queue *q, uint64_t pos)
     return r->state == ST_REC_INFLIGHT ? r : NULL;
 }
 
+void st_queue_complete(st_queue *q, uint64_t pos)
+{
+    st_queue_header *h = q->hdr;
+    lock_queue(q);
+    st_record_header *r = inflight_at(q, pos);
+    if (r) {
+        r->state = ST_REC_DONE;
+        h->count--;
+        h->inflight--;
+        advance_head_locked(q);
+    }
+    unlock_queue(q);
+}
+
 int st_queue_take(st_queue *q, int64_t now_wall_ms, st_taken_record *out, int max)
 {
     st_queue_header *h = q->hdr;
@@ -335,32 +349,10 @@ int st_queue_take(st_queue *q, int64_t now_wall_ms, st_taken_record *out, int ma
             continue;
         }
         free(out[i].payload);
-        lock_queue(q);
-        st_record_header *r = inflight_at(q, out[i].pos);
-        if (r) {
-            r->state = ST_REC_DONE;
-            h->count--;
-            h->inflight--;
-            advance_head_locked(q);
-        }
-        unlock_queue(q);
+        st_queue_complete(q, out[i].pos); /* never sent: it leaves the queue */
         atomic_fetch_add(&h->stats.corrupt_records, 1);
     }
     return kept;
-}
-
-void st_queue_complete(st_queue *q, uint64_t pos)
-{
-    st_queue_header *h = q->hdr;
-    lock_queue(q);
-    st_record_header *r = inflight_at(q, pos);
-    if (r) {
-        r->state = ST_REC_DONE;
-        h->count--;
-        h->inflight--;
-        advance_head_locked(q);
-    }
-    unlock_queue(q);
 }
 
 void st_queue_retry_later(st_queue *q, uint64_t pos, int64_t next_attempt_ms)

@@ -138,10 +138,14 @@ static int purge_one(st_deadletter *dl, const char *id)
 }
 
 /* Apply `one` to the given ids (unusable ones skipped), or to every dead letter when ids
- * is NULL; the sum of its results, or -1 with an exception pending. Closes dl. */
-static zend_long for_each_dead_letter(st_deadletter *dl, HashTable *ids,
-                                      int (*one)(st_deadletter *, const char *))
+ * is NULL; the sum of its results (0 when there is no directory yet), or -1 with an
+ * exception pending. */
+static zend_long for_each_dead_letter(HashTable *ids, int (*one)(st_deadletter *, const char *))
 {
+    bool absent;
+    st_deadletter *dl = dl_open(&absent);
+    if (!dl)
+        return absent ? 0 : -1;
     zend_long done = 0;
     if (ids) {
         zval *v;
@@ -228,14 +232,7 @@ ZEND_METHOD(SentryTransport, replayDeadLetters)
         zend_throw_exception_ex(spl_ce_RuntimeException, 0, "cannot replay dead letters: %s", why);
         RETURN_THROWS();
     }
-    bool absent;
-    st_deadletter *dl = dl_open(&absent);
-    if (!dl) {
-        if (absent)
-            RETURN_LONG(0);
-        RETURN_THROWS();
-    }
-    zend_long replayed = for_each_dead_letter(dl, ids, replay_one);
+    zend_long replayed = for_each_dead_letter(ids, replay_one);
     if (replayed < 0)
         RETURN_THROWS();
     RETURN_LONG(replayed);
@@ -250,14 +247,7 @@ ZEND_METHOD(SentryTransport, purgeDeadLetters)
     ZEND_PARSE_PARAMETERS_END();
     if (ids && !check_ids(ids))
         RETURN_THROWS();
-    bool absent;
-    st_deadletter *dl = dl_open(&absent);
-    if (!dl) {
-        if (absent)
-            RETURN_LONG(0);
-        RETURN_THROWS();
-    }
-    zend_long purged = for_each_dead_letter(dl, ids, purge_one);
+    zend_long purged = for_each_dead_letter(ids, purge_one);
     if (purged < 0)
         RETURN_THROWS();
     RETURN_LONG(purged);
