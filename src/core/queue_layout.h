@@ -30,15 +30,17 @@ enum { ST_INIT_NONE = 0, ST_INIT_BUSY = 1, ST_INIT_READY = 2 };
  * file-backed queue is adopted after a reboot) and an epoch bumped by every election: a
  * stale heartbeat lets another thread take over with a new token, and the old leader,
  * once it runs again, finds a newer epoch and may change no record. epoch, slot and the
- * holder pid change under the queue lock; they are atomics so candidates can look first
- * without it. */
+ * holder pid change under the queue lock; they are atomics so candidates can look first,
+ * and the leader renews, without it. */
 #define ST_LEASE_TOKENS 8
 
 typedef struct st_lease_shared {
     pthread_mutex_t token[ST_LEASE_TOKENS];
-    _Atomic uint64_t epoch;           /* bumped by every election; 0: nobody ever led */
-    _Atomic int32_t slot;             /* the leader's token, -1: none (all were busy) */
-    _Atomic int64_t beat_mono_ms;     /* the leader's last renewal */
+    _Atomic uint64_t epoch; /* bumped by every election; 0: nobody ever led */
+    _Atomic int32_t slot;   /* the leader's token, -1: none (all were busy) */
+    /* Last renewal by the holder of each token ([ST_LEASE_TOKENS]: a leader without one).
+     * Per token, so a replaced leader that runs again cannot refresh its successor's. */
+    _Atomic int64_t beat_mono_ms[ST_LEASE_TOKENS + 1];
     _Atomic uint64_t takeovers_dead;  /* elections that replaced a dead leader */
     _Atomic uint64_t takeovers_stale; /* elections that replaced a stalled, living one */
 } st_lease_shared;

@@ -22,7 +22,8 @@ int st_queue_lease_init(st_queue_header *h)
         if (st_queue_robust_mutex_init(&h->lease.token[i]) != 0)
             return -1;
     atomic_store(&h->lease.slot, -1);
-    atomic_store(&h->lease.beat_mono_ms, 0);
+    for (int i = 0; i <= ST_LEASE_TOKENS; i++)
+        atomic_store(&h->lease.beat_mono_ms[i], 0);
     return 0;
 }
 
@@ -52,6 +53,12 @@ static int grab_token(st_queue_header *h, int skip)
         if (i != skip && token_trylock(h, i) == 0)
             return i;
     return -1;
+}
+
+/* The heartbeat word of a token (a leader without one has its own). */
+static _Atomic int64_t *beat_of(st_queue_header *h, int token)
+{
+    return &h->lease.beat_mono_ms[token >= 0 && token < ST_LEASE_TOKENS ? token : ST_LEASE_TOKENS];
 }
 
 static void drop_token(st_queue_header *h, int token)
@@ -88,7 +95,7 @@ st_lease_result st_queue_lease_try(st_queue *q, int64_t stale_after_ms, st_lease
             }
         }
         if (reason == ST_TAKEOVER_NONE) {
-            int64_t beat = atomic_load(&h->lease.beat_mono_ms);
+            int64_t beat = atomic_load(beat_of(h, slot));
             /* A beat "from the future" cannot be this boot's: not trusted either. */
             if (now - beat < stale_after_ms && beat <= now + stale_after_ms)
                 return ST_LEASE_BUSY;
@@ -101,7 +108,7 @@ st_lease_result st_queue_lease_try(st_queue *q, int64_t stale_after_ms, st_lease
     st_queue_lock(q);
     /* Decide again under the lock: another candidate may have won, the leader may have
      * stepped down, or renewed just now. */
-    int64_t beat = atomic_load(&h->lease.beat_mono_ms);
+    int64_t beat = atomic_load(beat_of(h, slot));
     now = st_now_mono_ms();
     bool changed = atomic_load(&h->lease.epoch) != epoch || atomic_load(&h->drainer_pid) != pid;
     bool renewed =
@@ -115,7 +122,7 @@ st_lease_result st_queue_lease_try(st_queue *q, int64_t stale_after_ms, st_lease
     int64_t wall = st_now_wall_ms();
     atomic_store(&h->lease.epoch, next);
     atomic_store(&h->lease.slot, token);
-    atomic_store(&h->lease.beat_mono_ms, now);
+    atomic_store(beat_of(h, token), now);
     atomic_store(&h->drainer_since_ms, wall);
     atomic_store(&h->drainer_heartbeat_ms, wall);
     atomic_store(&h->drainer_pid, (int32_t)getpid());
@@ -152,15 +159,13 @@ bool st_queue_lease_renew(st_queue *q)
     st_queue_header *h = q->hdr;
     if (!st_queue_lease_held(q))
         return false;
-    /* Under the lock: a leader that lost the lease must not refresh its successor's beat. */
-    st_queue_lock(q);
-    bool held = !st_queue_fenced_locked(q);
-    if (held) {
-        atomic_store(&h->lease.beat_mono_ms, st_now_mono_ms());
-        atomic_store(&h->drainer_heartbeat_ms, st_now_wall_ms());
-    }
-    st_queue_unlock(q);
-    return held;
+    /* No queue lock: a leader frozen here holds nothing anyone waits for. Its own token's
+     * word only, so a late renewal after a takeover refreshes nobody else's heartbeat. */
+    atomic_store(beat_of(h, q->lease_token), st_now_mono_ms());
+    if (!st_queue_lease_held(q))
+        return false;
+    atomic_store(&h->drainer_heartbeat_ms, st_now_wall_ms());
+    return true;
 }
 
 void st_queue_lease_release(st_queue *q)
