@@ -49,6 +49,8 @@ tests=(
     "multi_process[identity]|multi_process.php --compression=0|180"
     "php_fpm|php_fpm.php|180"
     "drainer_sigkill|drainer_sigkill.php|240"
+    "drainer_sigstop[load]|drainer_sigstop.php --case=load|240"
+    "drainer_sigstop[transfer]|drainer_sigstop.php --case=transfer|180"
     "delivery_ratelimit|delivery_ratelimit.php|90"
     "delivery_retries|delivery_retries.php|120"
     "delivery_dead_letters|delivery_dead_letters.php|90"

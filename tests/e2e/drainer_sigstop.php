@@ -1,0 +1,226 @@
+<?php
+/**
+ * drainer_sigstop: the drainer is stopped (SIGSTOP: what a cgroup freezer, a debugger or
+ * FPM's slowlog ptrace do to it) and lives on, holding its lease token. Another process's
+ * thread must take over once the heartbeat is stale (queue.drainer_stale_after, default 3s),
+ * send the stopped drainer's records again, and the stopped one, after SIGCONT, must take
+ * nothing more and clobber nothing.
+ *
+ *   php -n tests/e2e/drainer_sigstop.php <so> --case=load|transfer
+ *
+ * load:     worker A (the drainer) sends 1,500 events 2 ms apart to a receiver answering
+ *           after 20 ms, so a backlog builds; A gets SIGSTOP mid-load. Worker B then starts
+ *           and sends 300 events.
+ * transfer: the receiver holds A's first 4 envelopes for 2.5 s (transfers in flight); A gets
+ *           SIGSTOP in the middle of them. B then queues 20 events and calls flush(60) (the
+ *           scenario of issue 11: it used to return false, the events stranded).
+ *
+ * Asserts, while A is still stopped (generous deadlines, no timing threshold): B's events
+ * and everything A had accepted before the stop (its backlog and its records in flight)
+ * are delivered; B's flush returns true and B exits 0. After SIGCONT: A finishes and exits
+ * 0; every accepted event delivered with its payload intact; invalid 0; duplicates within
+ * what was in flight (queue.workers per stale takeover); drainer_takeovers_stale ≥ 1 and
+ * the epoch grew; the queue ends empty; the log says "taken over from a living but
+ * stalled process" and "lost its lease"; no error logged. Reports the observed takeover
+ * latency (stop → B drains) as information.
+ */
+
+declare(strict_types=1);
+
+require __DIR__ . '/lib.php';
+
+const WORKERS_IN_FLIGHT = 4; // queue.workers
+
+$so = e2e_so_path($argv);
+$case = 'load';
+foreach (array_slice($argv, 2) as $a) {
+    if (preg_match('/^--case=(load|transfer)$/', $a, $m)) {
+        $case = $m[1];
+    }
+}
+
+/** Accepted events of a worker's output: event_id → event (and the time of the last). */
+function sigstop_accepted(string $file): array
+{
+    $acc = [];
+    foreach (e2e_json_lines($file) as $row) {
+        if (isset($row['i']) && $row['ok'] === true) {
+            $acc[$row['id']] = $row['event'];
+        }
+    }
+    return $acc;
+}
+
+function sigstop_done(string $file): ?array
+{
+    foreach (e2e_json_lines($file) as $row) {
+        if (isset($row['done'])) {
+            return $row;
+        }
+    }
+    return null;
+}
+
+function sigstop_samples(string $file): array
+{
+    return array_values(array_filter(e2e_json_lines($file), static fn($r) => ($r['status'] ?? null) === 1));
+}
+
+e2e_main(static function () use ($so, $case): string {
+    $tmp = e2e_tmpdir('stop-' . $case);
+    $queue = e2e_queue_name('stop' . $case);
+    $r = receiver_start(['log' => "$tmp/receiver.log"]);
+    e2e_log('receiver %s, queue %s, case %s', $r['url'], $queue, $case);
+    $ini = [
+        'dsn' => $r['dsn'],
+        'queue.name' => $queue,
+        'queue.buffer_size' => '50000',
+        'queue.memory' => '64M',
+        'queue.workers' => (string)WORKERS_IN_FLIGHT,
+        'shutdown_timeout' => '3s',
+        'logging.level' => 'warning',
+        'logging.file' => "$tmp/extension.log",
+    ];
+    $tag = 'stop-' . bin2hex(random_bytes(3));
+    $php = array_merge([E2E_PHP, '-n'], e2e_ext_args($so, $ini));
+    $worker = static fn(int $w, int $n, int $sleepUs, int $statusEvery): array => e2e_spawn(
+        "worker$w", array_merge($php, [__DIR__ . '/workers/send_worker.php', (string)$w, (string)$n, $tag,
+                                       (string)$sleepUs, '120', (string)$statusEvery]),
+        "$tmp/worker$w.out", "$tmp/worker$w.err");
+
+    // ------------------------------------------------------------ A leads, then is stopped
+    if ($case === 'load') {
+        receiver_faults($r, ['then' => ['delay_ms' => 20]]);
+        $a = $worker(0, 1500, 2000, 4);
+        $ready = static fn(array $s): bool => $s['is_self'] && $s['len'] >= 50 && $s['inflight'] > 0;
+    } else {
+        $hold = array_fill(0, WORKERS_IN_FLIGHT, ['delay_ms' => 2500, 'status' => 200]);
+        receiver_faults($r, ['script' => $hold]);
+        $a = $worker(0, WORKERS_IN_FLIGHT, 0, 1);
+        $ready = static fn(array $s): bool => $s['is_self'] && $s['inflight'] === WORKERS_IN_FLIGHT;
+    }
+    $seen = e2e_wait_until(static function () use (&$a, $ready) {
+        if (!e2e_running($a)) {
+            e2e_fail('worker A exited (%s) before the stop: %s', var_export($a['exit'], true),
+                     substr((string)@file_get_contents($a['err']), 0, 500));
+        }
+        $s = sigstop_samples($a['out']);
+        $last = end($s);
+        return $last && $ready($last) ? $last : false;
+    }, 30.0, 0.005);
+    e2e_assert((bool)$seen, 'worker A never led with records in flight within 30 s');
+    proc_terminate($a['proc'], SIGSTOP);
+    $tStop = microtime(true);
+    e2e_log('SIGSTOP worker A (pid %d, drainer epoch %d): queue %d, in flight %d', $a['pid'], $seen['epoch'], $seen['len'],
+            $seen['inflight']);
+    e2e_assert(e2e_wait_until(static fn() => str_contains((string)@file_get_contents("/proc/{$a['pid']}/stat"), ') T '), 5.0),
+               'worker A is not in the stopped state');
+    $acceptedA = sigstop_accepted($a['out']); // all A accepted: it prints nothing more while stopped
+
+    // ------------------------------------------------------------ B while A is stopped
+    $b = $case === 'load' ? $worker(1, 300, 1000, 4) : $worker(1, 20, 0, 0);
+    $bOut = [&$b];
+    e2e_assert(e2e_wait_exit($bOut, 90.0), 'worker B still running 90 s after A was stopped (events stranded?)');
+    $doneB = sigstop_done($b['out']);
+    $errB = trim((string)@file_get_contents($b['err']));
+    e2e_assert($b['exit'] === 0 && $errB === '', 'worker B exited with %s: %s', var_export($b['exit'], true), substr($errB, 0, 500));
+    e2e_assert($doneB !== null && $doneB['flushed'] === true, 'worker B: flush did not empty the queue while A was stopped (%s)',
+               json_encode($doneB['status']['queue'] ?? null));
+    $acceptedB = sigstop_accepted($b['out']);
+    e2e_assert(count($acceptedB) === ($case === 'load' ? 300 : 20), 'worker B: %d events accepted', count($acceptedB));
+    $tBDone = microtime(true);
+    $stillStopped = str_contains((string)@file_get_contents("/proc/{$a['pid']}/stat"), ') T ');
+    e2e_assert($stillStopped, 'worker A is no longer stopped: the test cannot tell who sent what');
+    $drainerB = $doneB['metrics']['drainer_takeovers_stale'] ?? 0;
+    e2e_assert($drainerB >= 1, 'no stale takeover counted (metrics %s)', json_encode($doneB['metrics']));
+    e2e_assert(($doneB['status']['drainer']['epoch'] ?? 0) > $seen['epoch'], 'the epoch did not grow: %s -> %s', $seen['epoch'],
+               json_encode($doneB['status']['drainer']));
+
+    // Everything A accepted before the stop and all of B's: delivered while A is stopped.
+    $wantStopped = $acceptedA + $acceptedB;
+    $byId = e2e_wait_until(static function () use ($r, $wantStopped) {
+        $by = e2e_delivered_by_id($r);
+        return array_diff_key($wantStopped, $by) ? false : $by;
+    }, 60.0, 0.1);
+    if (!$byId) {
+        $missing = array_diff_key($wantStopped, e2e_delivered_by_id($r));
+        e2e_fail('%d events (A: %d) not delivered while A was stopped, e.g. %s', count($missing),
+                 count(array_intersect_key($missing, $acceptedA)), (string)array_key_first($missing));
+    }
+    // Information: when B took over, and when its own events started to arrive.
+    $takeover = null;
+    foreach (sigstop_samples($b['out']) as $s) {
+        if ($s['drainer'] === $b['pid']) {
+            $takeover = $s['t'] - $tStop;
+            break;
+        }
+    }
+    $firstB = null;
+    foreach (receiver_events($r, 0, true) as $rec) {
+        if (isset($acceptedB[$rec['event_id'] ?? ''])) {
+            $ts = e2e_rfc3339_to_float($rec['received_at']);
+            $firstB = $firstB === null ? $ts : min($firstB, $ts);
+        }
+    }
+    $tookOver = $takeover !== null ? sprintf('%.2fs', $takeover) : sprintf('%.2fs (B done)', $tBDone - $tStop);
+    e2e_log('while A was stopped: B took over %s after the stop, its first event arrived %.2fs after it; %d of A\'s and %d of B\'s '
+            . 'events delivered; B exited %.2fs after the stop', $tookOver, ($firstB ?? $tBDone) - $tStop, count($acceptedA),
+            count($acceptedB), $tBDone - $tStop);
+
+    // ------------------------------------------------------------ SIGCONT: A runs again
+    receiver_faults($r, []);
+    proc_terminate($a['proc'], SIGCONT);
+    $aOut = [&$a];
+    e2e_assert(e2e_wait_exit($aOut, 120.0), 'worker A still running 120 s after SIGCONT');
+    $errA = trim((string)@file_get_contents($a['err']));
+    e2e_assert($a['exit'] === 0 && $errA === '', 'worker A exited with %s: %s', var_export($a['exit'], true), substr($errA, 0, 500));
+    $doneA = sigstop_done($a['out']);
+    e2e_assert($doneA !== null && $doneA['flushed'] === true, 'worker A: queue not empty at its end (%s)',
+               json_encode($doneA['status']['queue'] ?? null));
+    $acceptedA = sigstop_accepted($a['out']);
+    $accepted = $acceptedA + $acceptedB;
+    $n = count($accepted);
+    $stats = receiver_wait_delivered($r, $n, 60.0);
+    $byId = e2e_delivered_by_id($r);
+    $missing = array_diff_key($accepted, $byId);
+    e2e_assert(!$missing, '%d accepted events never delivered, e.g. %s', count($missing), (string)array_key_first($missing));
+    foreach ($accepted as $id => $event) {
+        foreach ($byId[$id] as $rec) {
+            $p = e2e_event_payload($rec);
+            $mm = $p === null ? 'no event payload' : e2e_subset_mismatch($event, $p);
+            e2e_assert($mm === null, 'event %s: payload differs: %s', $id, (string)$mm);
+        }
+    }
+    $unknown = array_diff_key($byId, $accepted);
+    e2e_assert(!$unknown, '%d delivered event_ids no worker accepted', count($unknown));
+    $stats = receiver_stats($r);
+    e2e_assert($stats['invalid'] === 0, 'receiver found %d invalid envelopes: %s', $stats['invalid'], json_encode($stats['errors']));
+
+    $probe = e2e_status_probe($php, "$tmp/probe.out", "$tmp/probe.err");
+    e2e_assert(e2e_queue_empty($probe), 'queue not empty at the end: %s', json_encode($probe['status']['queue']));
+    $m = $probe['metrics'];
+    $stale = $m['drainer_takeovers_stale'];
+    $dups = 0;
+    $dupA = 0;
+    foreach ($byId as $id => $recs) {
+        $dups += count($recs) - 1;
+        $dupA += isset($acceptedA[$id]) ? count($recs) - 1 : 0;
+    }
+    e2e_log('duplicates %d (of A\'s events: %d); takeovers stale %d, dead %d; elections %d; epoch %d', $dups, $dupA, $stale,
+            $m['drainer_takeovers_dead'], $m['drainer_elections'], $probe['status']['drainer']['epoch']);
+    e2e_assert($dups <= WORKERS_IN_FLIGHT * $stale, '%d duplicates, more than what was in flight (%d per stale takeover, %d takeovers)',
+               $dups, WORKERS_IN_FLIGHT, $stale);
+    e2e_assert($m['corrupt_records'] === 0 && $m['events_failed'] === 0, 'corrupt %d, failed %d', $m['corrupt_records'],
+               $m['events_failed']);
+
+    $log = (string)@file_get_contents("$tmp/extension.log");
+    e2e_assert(str_contains($log, 'taken over from a living but stalled process'), 'no takeover in the log: %s', substr($log, 0, 800));
+    e2e_assert(str_contains($log, 'lost its lease'), 'the stopped drainer did not log that it lost its lease: %s', substr($log, 0, 800));
+    e2e_assert_no_extension_errors("$tmp/extension.log");
+    receiver_stop($r);
+    return sprintf('A (drainer) stopped with %d queued / %d in flight: B took over %s after the stop (stale_after 3s), ' .
+                   'B\'s flush true and all %d of A\'s earlier and %d of B\'s events delivered while A stayed stopped; after SIGCONT ' .
+                   '%d accepted events all delivered intact, %d duplicates (bound %d), invalid 0, queue empty; takeovers stale %d, ' .
+                   'epoch %d', $seen['len'], $seen['inflight'], $tookOver, count($wantStopped) - count($acceptedB), count($acceptedB),
+                   $n, $dups, WORKERS_IN_FLIGHT * $stale, $stale, $probe['status']['drainer']['epoch']);
+});
