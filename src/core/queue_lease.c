@@ -27,9 +27,16 @@ int st_queue_lease_init(st_queue_header *h)
     return 0;
 }
 
+uint64_t st_queue_lease_epoch_here(const st_queue *q)
+{
+    /* getpid: the drainer thread only, a few times per batch, never on the request path. */
+    return q->lease_epoch != 0 && q->lease_pid == (int)getpid() ? q->lease_epoch : 0;
+}
+
 bool st_queue_fenced_locked(const st_queue *q)
 {
-    return q->lease_epoch != 0 && atomic_load(&q->hdr->lease.epoch) != q->lease_epoch;
+    uint64_t mine = st_queue_lease_epoch_here(q);
+    return mine != 0 && atomic_load(&q->hdr->lease.epoch) != mine;
 }
 
 /* Try to hold token i: 0 (held now, also when its holder had died) or an errno. */
@@ -74,7 +81,7 @@ st_lease_result st_queue_lease_try(st_queue *q, int64_t stale_after_ms, st_lease
     if (!info)
         info = &none;
     memset(info, 0, sizeof *info);
-    if (q->lease_epoch != 0)
+    if (st_queue_lease_epoch_here(q) != 0)
         return ST_LEASE_BUSY; /* this handle leads (or has not stepped down yet) */
 
     /* Look first without the queue lock: a candidate polls several times a second. */
@@ -137,6 +144,7 @@ st_lease_result st_queue_lease_try(st_queue *q, int64_t stale_after_ms, st_lease
         atomic_fetch_add(&h->lease.takeovers_stale, 1);
     q->lease_epoch = next;
     q->lease_token = token;
+    q->lease_pid = (int)getpid();
     info->epoch = next;
     info->previous_pid = pid;
     info->reason = reason;
@@ -146,12 +154,14 @@ st_lease_result st_queue_lease_try(st_queue *q, int64_t stale_after_ms, st_lease
 
 bool st_queue_lease_held(st_queue *q)
 {
-    return q->lease_epoch != 0 && atomic_load(&q->hdr->lease.epoch) == q->lease_epoch;
+    uint64_t mine = st_queue_lease_epoch_here(q);
+    return mine != 0 && atomic_load(&q->hdr->lease.epoch) == mine;
 }
 
 bool st_queue_lease_fenced(st_queue *q)
 {
-    return q->lease_epoch != 0 && atomic_load(&q->hdr->lease.epoch) != q->lease_epoch;
+    uint64_t mine = st_queue_lease_epoch_here(q);
+    return mine != 0 && atomic_load(&q->hdr->lease.epoch) != mine;
 }
 
 bool st_queue_lease_renew(st_queue *q)
@@ -171,14 +181,18 @@ bool st_queue_lease_renew(st_queue *q)
 void st_queue_lease_release(st_queue *q)
 {
     st_queue_header *h = q->hdr;
-    if (q->lease_epoch != 0) {
-        st_queue_lock(q);
-        if (!st_queue_fenced_locked(q)) { /* still ours: nobody leads now */
-            atomic_store(&h->drainer_pid, 0);
-            atomic_store(&h->lease.slot, -1);
-        }
-        st_queue_unlock(q);
+    if (st_queue_lease_epoch_here(q) == 0) {
+        /* Not ours (a forked child's copy of its parent's): touch nothing, not the token. */
+        q->lease_epoch = 0;
+        q->lease_token = -1;
+        return;
     }
+    st_queue_lock(q);
+    if (!st_queue_fenced_locked(q)) { /* still ours: nobody leads now */
+        atomic_store(&h->drainer_pid, 0);
+        atomic_store(&h->lease.slot, -1);
+    }
+    st_queue_unlock(q);
     /* Last: while the lease still names the token, a candidate must find it held. */
     drop_token(h, q->lease_token);
     q->lease_epoch = 0;

@@ -12,9 +12,11 @@ struct st_queue {
     size_t map_size;
     char location[1100];
     /* The lease as this process holds it (its drainer thread only): the epoch it was
-     * elected with (0: not leading, and then nothing is fenced) and its token (-1: none). */
+     * elected with (0: not leading, and then nothing is fenced) and its token (-1: none).
+     * Read through st_queue_lease_epoch_here(). */
     uint64_t lease_epoch;
     int lease_token;
+    int lease_pid; /* who set them: a forked child inherits the handle, not the lease */
 };
 
 /* The queue lock, repaired after EOWNERDEAD (see queue.c). */
@@ -22,6 +24,9 @@ void st_queue_lock(st_queue *q);
 void st_queue_unlock(st_queue *q);
 /* With the lock held: records left in flight become ready again. */
 void st_queue_reclaim_locked(st_queue *q);
+/* The epoch this process's drainer leads with, 0: none (never, stepped down, or the
+ * handle came through fork from a process whose thread led). */
+uint64_t st_queue_lease_epoch_here(const st_queue *q);
 /* With the lock held: this handle led, but another election has happened since. */
 bool st_queue_fenced_locked(const st_queue *q);
 /* A process-shared robust mutex. */

@@ -216,10 +216,46 @@ TEST(stopped_leader_is_replaced_and_fenced_after_sigcont)
     fixture_queue_drop(q);
 }
 
+/* A forked child inherits the handle of a process whose thread leads, not its lease: once
+ * the parent steps down, the child's own election must work (FPM, pcntl_fork heirs). */
+TEST(forked_child_does_not_inherit_the_lease)
+{
+    st_queue *q = open_queue();
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    CHECK(st_queue_lease_try(q, 3000, NULL) == ST_LEASE_TAKEN);
+    int go[2];
+    CHECK(pipe(go) == 0);
+    pid_t child = fork();
+    if (child == 0) {
+        close(go[1]);
+        char x;
+        if (st_queue_lease_held(q) || st_queue_lease_fenced(q))
+            _exit(2);                /* the parent's lease is not this process's */
+        if (read(go[0], &x, 1) != 1) /* the parent stepped down */
+            _exit(3);
+        st_lease_info li;
+        if (st_queue_lease_try(q, 3000, &li) != ST_LEASE_TAKEN || li.epoch != 2)
+            _exit(4);
+        st_queue_lease_release(q);
+        _exit(10);
+    }
+    close(go[0]);
+    st_queue_lease_release(q);
+    CHECK(write(go[1], "x", 1) == 1);
+    close(go[1]);
+    int status = 0;
+    waitpid(child, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 10);
+    fixture_queue_drop(q);
+}
+
 int main(void)
 {
     RUN(stale_takeover_fences_the_old_leader);
     RUN(leaders_beyond_the_tokens_still_take_over);
     RUN(stopped_leader_is_replaced_and_fenced_after_sigcont);
+    RUN(forked_child_does_not_inherit_the_lease);
     CHECK_DONE();
 }
