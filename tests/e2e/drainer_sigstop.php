@@ -11,9 +11,11 @@
  * load:     worker A (the drainer) sends 1,500 events 2 ms apart to a receiver answering
  *           after 20 ms, so a backlog builds; A gets SIGSTOP mid-load. Worker B then starts
  *           and sends 300 events.
- * transfer: the receiver holds A's first 4 envelopes for 2.5 s (transfers in flight); A gets
- *           SIGSTOP in the middle of them. B then queues 20 events and calls flush(60) (the
- *           scenario of issue 11: it used to return false, the events stranded).
+ * transfer: the receiver holds A's first 4 envelopes for 5 s while a watcher process is a
+ *           candidate: A, inside transfers longer than stale_after, must keep its lease
+ *           (the watcher sees one pid and epoch throughout). The next 4 are held 2.5 s and A
+ *           gets SIGSTOP in the middle of them. B then queues 20 events and calls flush(120)
+ *           (the scenario of issue 11: it used to return false, the events stranded).
  *
  * Asserts, while A is still stopped (generous deadlines, no timing threshold): B's events
  * and everything A had accepted before the stop (its backlog and its records in flight)
@@ -94,10 +96,22 @@ e2e_main(static function () use ($so, $case): string {
         $a = $worker(0, 1500, 2000, 4);
         $ready = static fn(array $s): bool => $s['is_self'] && $s['len'] >= 50 && $s['inflight'] > 0;
     } else {
+        // A's first 4 envelopes are held 5 s (longer than stale_after) while another
+        // process watches as a candidate: a leader inside a long transfer keeps its lease.
+        // A is stopped inside the next 4, held 2.5 s.
+        $long = array_fill(0, WORKERS_IN_FLIGHT, ['delay_ms' => 5000, 'status' => 200]);
         $hold = array_fill(0, WORKERS_IN_FLIGHT, ['delay_ms' => 2500, 'status' => 200]);
-        receiver_faults($r, ['script' => $hold]);
-        $a = $worker(0, WORKERS_IN_FLIGHT, 0, 1);
-        $ready = static fn(array $s): bool => $s['is_self'] && $s['inflight'] === WORKERS_IN_FLIGHT;
+        receiver_faults($r, ['script' => array_merge($long, $hold)]);
+        $a = $worker(0, 2 * WORKERS_IN_FLIGHT, 0, 1);
+        $first = e2e_wait_until(static function () use (&$a) {
+            $s = sigstop_samples($a['out']);
+            $last = end($s);
+            return $last && $last['is_self'] && $last['inflight'] === WORKERS_IN_FLIGHT ? $last : false;
+        }, 30.0, 0.005);
+        e2e_assert((bool)$first, 'worker A never led with %d transfers in flight within 30 s', WORKERS_IN_FLIGHT);
+        $watcher = e2e_spawn('watcher', array_merge($php, [__DIR__ . '/workers/send_worker.php', '2', '0', $tag, '0', '120', '1']),
+                             "$tmp/watcher.out", "$tmp/watcher.err");
+        $ready = static fn(array $s): bool => $s['is_self'] && $s['sent'] >= WORKERS_IN_FLIGHT && $s['inflight'] === WORKERS_IN_FLIGHT;
     }
     $seen = e2e_wait_until(static function () use (&$a, $ready) {
         if (!e2e_running($a)) {
@@ -109,6 +123,15 @@ e2e_main(static function () use ($so, $case): string {
         return $last && $ready($last) ? $last : false;
     }, 30.0, 0.005);
     e2e_assert((bool)$seen, 'worker A never led with records in flight within 30 s');
+    if ($case === 'transfer') {
+        // The watcher, a candidate all along, saw A lead with one epoch through the 5 s transfers.
+        $ws = sigstop_samples($watcher['out']);
+        $other = array_filter($ws, static fn($x) => $x['drainer'] !== $a['pid'] || $x['epoch'] !== $first['epoch']);
+        e2e_assert($ws && !$other, 'while A sat in transfers longer than stale_after, the lease changed: %s (watcher samples %d)',
+                   json_encode(array_values($other)[0] ?? null), count($ws));
+        e2e_log('a leader inside %d transfers of 5 s (stale_after 3s) kept its lease: the watcher saw pid %d, epoch %d in %d samples '
+                . 'over %.1fs', WORKERS_IN_FLIGHT, $a['pid'], $first['epoch'], count($ws), end($ws)['t'] - $ws[0]['t']);
+    }
     proc_terminate($a['proc'], SIGSTOP);
     $tStop = microtime(true);
     e2e_log('SIGSTOP worker A (pid %d, drainer epoch %d): queue %d, in flight %d', $a['pid'], $seen['epoch'], $seen['len'],
@@ -149,10 +172,9 @@ e2e_main(static function () use ($so, $case): string {
     }
     // Information: when B took over, and when its own events started to arrive.
     $takeover = null;
-    foreach (sigstop_samples($b['out']) as $s) {
-        if ($s['drainer'] === $b['pid']) {
-            $takeover = $s['t'] - $tStop;
-            break;
+    foreach (array_merge(sigstop_samples($b['out']), $case === 'transfer' ? sigstop_samples($watcher['out']) : []) as $s) {
+        if ($s['t'] > $tStop && $s['drainer'] !== $a['pid'] && $s['drainer'] !== 0) {
+            $takeover = min($takeover ?? INF, $s['t'] - $tStop);
         }
     }
     $firstB = null;
@@ -163,7 +185,7 @@ e2e_main(static function () use ($so, $case): string {
         }
     }
     $tookOver = $takeover !== null ? sprintf('%.2fs', $takeover) : sprintf('%.2fs (B done)', $tBDone - $tStop);
-    e2e_log('while A was stopped: B took over %s after the stop, its first event arrived %.2fs after it; %d of A\'s and %d of B\'s '
+    e2e_log('while A was stopped: another process took over %s after the stop, its first event arrived %.2fs after it; %d of A\'s and %d of B\'s '
             . 'events delivered; B exited %.2fs after the stop', $tookOver, ($firstB ?? $tBDone) - $tStop, count($acceptedA),
             count($acceptedB), $tBDone - $tStop);
 
@@ -218,7 +240,7 @@ e2e_main(static function () use ($so, $case): string {
     e2e_assert(str_contains($log, 'lost its lease'), 'the stopped drainer did not log that it lost its lease: %s', substr($log, 0, 800));
     e2e_assert_no_extension_errors("$tmp/extension.log");
     receiver_stop($r);
-    return sprintf('A (drainer) stopped with %d queued / %d in flight: B took over %s after the stop (stale_after 3s), ' .
+    return sprintf('A (drainer) stopped with %d queued / %d in flight: taken over %s after the stop (stale_after 3s), ' .
                    'B\'s flush true and all %d of A\'s earlier and %d of B\'s events delivered while A stayed stopped; after SIGCONT ' .
                    '%d accepted events all delivered intact, %d duplicates (bound %d), invalid 0, queue empty; takeovers stale %d, ' .
                    'epoch %d', $seen['len'], $seen['inflight'], $tookOver, count($wantStopped) - count($acceptedB), count($acceptedB),
