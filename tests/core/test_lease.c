@@ -163,6 +163,7 @@ TEST(stopped_leader_is_replaced_and_fenced_after_sigcont)
     pid_t child = fork();
     if (child == 0) {
         close(ready[0]);
+        st_queue_close(q); /* the child works through its own handle */
         st_queue *c = open_again();
         st_taken_record r[4];
         if (!c || st_queue_lease_try(c, 500, NULL) != ST_LEASE_TAKEN)
@@ -180,6 +181,8 @@ TEST(stopped_leader_is_replaced_and_fenced_after_sigcont)
             _exit(6);                   /* took more after losing the lease */
         st_queue_complete(c, r[0].pos); /* refused: r[0] is the new leader's */
         st_queue_lease_release(c);
+        free_taken(r, 2);
+        st_queue_close(c); /* nothing left for valgrind to call lost in the child */
         _exit(10);
     }
     close(ready[1]);
