@@ -63,6 +63,18 @@ function sigstop_done(string $file): ?array
     return null;
 }
 
+/**
+ * The thread holding the queue lock, read from the mapping (glibc: the first word of the
+ * pthread mutex at offset 88 of the header holds the owner's tid), 0 if free. Only to say
+ * why a test hung: a process stopped inside the lock's critical section (a memcpy) blocks
+ * everyone, which no lease can undo (docs/ROBUSTNESS.md, known limit).
+ */
+function sigstop_lock_owner(string $queue): int
+{
+    $raw = @file_get_contents(e2e_shm_path($queue), false, null, 88, 4);
+    return is_string($raw) && strlen($raw) === 4 ? unpack('V', $raw)[1] & 0x3fffffff : 0;
+}
+
 function sigstop_samples(string $file): array
 {
     return array_values(array_filter(e2e_json_lines($file), static fn($r) => ($r['status'] ?? null) === 1));
@@ -143,7 +155,11 @@ e2e_main(static function () use ($so, $case): string {
     // ------------------------------------------------------------ B while A is stopped
     $b = $case === 'load' ? $worker(1, 300, 1000, 4) : $worker(1, 20, 0, 0);
     $bOut = [&$b];
-    e2e_assert(e2e_wait_exit($bOut, 90.0), 'worker B still running 90 s after A was stopped (events stranded?)');
+    if (!e2e_wait_exit($bOut, 90.0)) {
+        $owner = sigstop_lock_owner($queue);
+        e2e_fail('worker B still running 90 s after A was stopped (events stranded?)%s', $owner && is_dir("/proc/{$a['pid']}/task/$owner")
+                 ? "; A was stopped inside the queue lock (thread $owner): the known limit, not the lease" : '');
+    }
     $doneB = sigstop_done($b['out']);
     $errB = trim((string)@file_get_contents($b['err']));
     e2e_assert($b['exit'] === 0 && $errB === '', 'worker B exited with %s: %s', var_export($b['exit'], true), substr($errB, 0, 500));
