@@ -51,6 +51,7 @@ tests=(
     "drainer_sigkill|drainer_sigkill.php|240"
     "drainer_sigstop[load]|drainer_sigstop.php --case=load|240"
     "drainer_sigstop[transfer]|drainer_sigstop.php --case=transfer|180"
+    "drainer_sigstop[freezer]|drainer_sigstop.php --case=freezer|240"
     "queue_lock_kill|queue_lock_kill.php|240"
     "delivery_ratelimit|delivery_ratelimit.php|90"
     "delivery_retries|delivery_retries.php|120"

@@ -6,11 +6,14 @@
  * send the stopped drainer's records again, and the stopped one, after SIGCONT, must take
  * nothing more and clobber nothing.
  *
- *   php -n tests/e2e/drainer_sigstop.php <so> --case=load|transfer
+ *   php -n tests/e2e/drainer_sigstop.php <so> --case=load|transfer|freezer
  *
  * load:     worker A (the drainer) sends 1,500 events 2 ms apart to a receiver answering
  *           after 20 ms, so a backlog builds; A gets SIGSTOP mid-load. Worker B then starts
  *           and sends 300 events.
+ * freezer:  as load, but A is frozen by a cgroup freezer (what `docker pause` does: no
+ *           signal, the tasks are parked in the kernel) and thawed later; cgroup v1
+ *           `freezer.state` or v2 `cgroup.freeze`. SKIP where no freezer is writable.
  * transfer: the receiver holds A's first 4 envelopes for 5 s while a watcher process is a
  *           candidate: A, inside transfers longer than stale_after, must keep its lease
  *           (the watcher sees one pid and epoch throughout). The next 4 are held 2.5 s and A
@@ -36,7 +39,7 @@ const WORKERS_IN_FLIGHT = 4; // queue.workers
 $so = e2e_so_path($argv);
 $case = 'load';
 foreach (array_slice($argv, 2) as $a) {
-    if (preg_match('/^--case=(load|transfer)$/', $a, $m)) {
+    if (preg_match('/^--case=(load|transfer|freezer)$/', $a, $m)) {
         $case = $m[1];
     }
 }
@@ -75,6 +78,42 @@ function sigstop_lock_owner(string $queue): int
     return is_string($raw) && strlen($raw) === 4 ? unpack('V', $raw)[1] & 0x3fffffff : 0;
 }
 
+/**
+ * A cgroup freezer for one process: ['freeze' => fn, 'thaw' => fn, 'frozen' => fn(): bool],
+ * or null where none can be made (not root, no freezer). Removed at exit.
+ */
+function sigstop_freezer(int $pid): ?array
+{
+    $name = 'st-e2e-' . getmypid() . '-' . bin2hex(random_bytes(3));
+    $v1 = '/sys/fs/cgroup/freezer';
+    $v2 = is_file('/sys/fs/cgroup/cgroup.controllers') ? '/sys/fs/cgroup' : '/sys/fs/cgroup/unified';
+    foreach ([[$v1, 'freezer.state', 'FROZEN', 'THAWED'], [$v2, 'cgroup.freeze', '1', '0']] as [$root, $file, $on, $off]) {
+        $dir = "$root/$name";
+        if (!is_file("$root/cgroup.procs") || !@mkdir($dir)) {
+            continue;
+        }
+        if (!is_file("$dir/$file") || @file_put_contents("$dir/cgroup.procs", (string)$pid) === false) {
+            @rmdir($dir);
+            continue;
+        }
+        e2e_on_exit(static function () use ($dir, $file, $off, $root): void {
+            @file_put_contents("$dir/$file", $off);
+            foreach (file("$dir/cgroup.procs", FILE_IGNORE_NEW_LINES) ?: [] as $p) { // back to the root: rmdir needs it empty
+                @file_put_contents("$root/cgroup.procs", $p);
+            }
+            @rmdir($dir);
+        });
+        $state = static fn(): string => trim((string)@file_get_contents($file === 'cgroup.freeze' ? "$dir/cgroup.events" : "$dir/$file"));
+        return [
+            'where' => "$dir/$file",
+            'freeze' => static fn() => file_put_contents("$dir/$file", $on),
+            'thaw' => static fn() => file_put_contents("$dir/$file", $off),
+            'frozen' => static fn(): bool => $file === 'cgroup.freeze' ? str_contains($state(), 'frozen 1') : $state() === 'FROZEN',
+        ];
+    }
+    return null;
+}
+
 function sigstop_samples(string $file): array
 {
     return array_values(array_filter(e2e_json_lines($file), static fn($r) => ($r['status'] ?? null) === 1));
@@ -103,7 +142,7 @@ e2e_main(static function () use ($so, $case): string {
         "$tmp/worker$w.out", "$tmp/worker$w.err");
 
     // ------------------------------------------------------------ A leads, then is stopped
-    if ($case === 'load') {
+    if ($case !== 'transfer') {
         receiver_faults($r, ['then' => ['delay_ms' => 20]]);
         $a = $worker(0, 1500, 2000, 4);
         $ready = static fn(array $s): bool => $s['is_self'] && $s['len'] >= 50 && $s['inflight'] > 0;
@@ -144,16 +183,29 @@ e2e_main(static function () use ($so, $case): string {
         e2e_log('a leader inside %d transfers of 5 s (stale_after 3s) kept its lease: the watcher saw pid %d, epoch %d in %d samples '
                 . 'over %.1fs', WORKERS_IN_FLIGHT, $a['pid'], $first['epoch'], count($ws), end($ws)['t'] - $ws[0]['t']);
     }
-    proc_terminate($a['proc'], SIGSTOP);
+    // Stopped: SIGSTOP, or a cgroup freezer (no signal at all).
+    $stopped = static fn(): bool => str_contains((string)@file_get_contents("/proc/{$a['pid']}/stat"), ') T ');
+    $resume = static fn() => proc_terminate($a['proc'], SIGCONT);
+    if ($case === 'freezer') {
+        $fz = sigstop_freezer($a['pid']);
+        if ($fz === null) {
+            fwrite(STDOUT, "SKIP no writable cgroup freezer (needs root and cgroup v1 freezer or v2 cgroup.freeze)\n");
+            exit(0);
+        }
+        $fz['freeze']();
+        $stopped = $fz['frozen'];
+        $resume = $fz['thaw'];
+    } else {
+        proc_terminate($a['proc'], SIGSTOP);
+    }
     $tStop = microtime(true);
-    e2e_log('SIGSTOP worker A (pid %d, drainer epoch %d): queue %d, in flight %d', $a['pid'], $seen['epoch'], $seen['len'],
-            $seen['inflight']);
-    e2e_assert(e2e_wait_until(static fn() => str_contains((string)@file_get_contents("/proc/{$a['pid']}/stat"), ') T '), 5.0),
-               'worker A is not in the stopped state');
+    e2e_log('%s worker A (pid %d, drainer epoch %d): queue %d, in flight %d', $case === 'freezer' ? 'froze (' . $fz['where'] . ')' : 'SIGSTOP',
+            $a['pid'], $seen['epoch'], $seen['len'], $seen['inflight']);
+    e2e_assert(e2e_wait_until($stopped, 5.0), 'worker A is not stopped');
     $acceptedA = sigstop_accepted($a['out']); // all A accepted: it prints nothing more while stopped
 
     // ------------------------------------------------------------ B while A is stopped
-    $b = $case === 'load' ? $worker(1, 300, 1000, 4) : $worker(1, 20, 0, 0);
+    $b = $case !== 'transfer' ? $worker(1, 300, 1000, 4) : $worker(1, 20, 0, 0);
     $bOut = [&$b];
     if (!e2e_wait_exit($bOut, 90.0)) {
         $owner = sigstop_lock_owner($queue);
@@ -166,10 +218,9 @@ e2e_main(static function () use ($so, $case): string {
     e2e_assert($doneB !== null && $doneB['flushed'] === true, 'worker B: flush did not empty the queue while A was stopped (%s)',
                json_encode($doneB['status']['queue'] ?? null));
     $acceptedB = sigstop_accepted($b['out']);
-    e2e_assert(count($acceptedB) === ($case === 'load' ? 300 : 20), 'worker B: %d events accepted', count($acceptedB));
+    e2e_assert(count($acceptedB) === ($case !== 'transfer' ? 300 : 20), 'worker B: %d events accepted', count($acceptedB));
     $tBDone = microtime(true);
-    $stillStopped = str_contains((string)@file_get_contents("/proc/{$a['pid']}/stat"), ') T ');
-    e2e_assert($stillStopped, 'worker A is no longer stopped: the test cannot tell who sent what');
+    e2e_assert($stopped(), 'worker A is no longer stopped: the test cannot tell who sent what');
     $drainerB = $doneB['metrics']['drainer_takeovers_stale'] ?? 0;
     e2e_assert($drainerB >= 1, 'no stale takeover counted (metrics %s)', json_encode($doneB['metrics']));
     e2e_assert(($doneB['status']['drainer']['epoch'] ?? 0) > $seen['epoch'], 'the epoch did not grow: %s -> %s', $seen['epoch'],
@@ -207,7 +258,7 @@ e2e_main(static function () use ($so, $case): string {
 
     // ------------------------------------------------------------ SIGCONT: A runs again
     receiver_faults($r, []);
-    proc_terminate($a['proc'], SIGCONT);
+    $resume();
     $aOut = [&$a];
     e2e_assert(e2e_wait_exit($aOut, 120.0), 'worker A still running 120 s after SIGCONT');
     $errA = trim((string)@file_get_contents($a['err']));
@@ -257,7 +308,7 @@ e2e_main(static function () use ($so, $case): string {
     e2e_assert_no_extension_errors("$tmp/extension.log");
     receiver_stop($r);
     return sprintf('A (drainer) stopped with %d queued / %d in flight: taken over %s after the stop (stale_after 3s), ' .
-                   'B\'s flush true and all %d of A\'s earlier and %d of B\'s events delivered while A stayed stopped; after SIGCONT ' .
+                   'B\'s flush true and all %d of A\'s earlier and %d of B\'s events delivered while A stayed stopped; once A ran again ' .
                    '%d accepted events all delivered intact, %d duplicates (bound %d), invalid 0, queue empty; takeovers stale %d, ' .
                    'epoch %d', $seen['len'], $seen['inflight'], $tookOver, count($wantStopped) - count($acceptedB), count($acceptedB),
                    $n, $dups, WORKERS_IN_FLIGHT * $stale, $stale, $probe['status']['drainer']['epoch']);
