@@ -412,7 +412,8 @@ int64_t st_queue_next_retry_ms(st_queue *q)
     return t;
 }
 
-/* ---------------------------------------------------------------- election & wake-ups */
+/* ---------------------------------------------------------------- wake-ups */
+/* (The drainer election lives in queue_lease.c.) */
 
 uint32_t st_queue_wake_seq(st_queue *q)
 {
