@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 void st_event_frames_pick(size_t total, size_t max, size_t *inner, size_t *outer)
 {
@@ -244,4 +245,15 @@ int st_event_build(const st_ev_input *in, st_jw *w)
         w->failed = true;
     }
     return rc;
+}
+
+const char *st_event_level(const char *s, size_t n, const char *dflt)
+{
+    static const char *const names[] = {"debug", "info", "warning", "error", "fatal"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (n == strlen(names[i]) && strncasecmp(s, names[i], n) == 0)
+            return names[i];
+    if (n == 4 && strncasecmp(s, "warn", 4) == 0)
+        return "warning";
+    return dflt;
 }

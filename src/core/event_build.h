@@ -85,4 +85,8 @@ bool st_event_chain_push(st_ev_exception *chain, size_t *n, size_t cap, const st
  * when w failed (out of memory, or a fixed buffer too small even for the smallest form). */
 int st_event_build(const st_ev_input *in, st_jw *w);
 
+/* Sentry's level for a user's word: "debug", "info", "warning" (also "warn"), "error",
+ * "fatal" (case-insensitive); anything else gives `dflt`. */
+const char *st_event_level(const char *s, size_t n, const char *dflt);
+
 #endif
