@@ -51,7 +51,7 @@ void st_config_defaults(st_config *c)
 
     c->max_breadcrumbs = 100;
     st_strlcpy(c->in_app_exclude, "/vendor/", sizeof c->in_app_exclude);
-    c->context_lines = 5;
+    c->context_lines = 0;
     c->capture_errors = false;
     c->error_breadcrumbs = false;
 }

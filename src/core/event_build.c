@@ -49,15 +49,18 @@ static const build_opts levels[] = {
     {5, 0, false, 1024},
 };
 
-/* in_app: false for internal functions and for paths containing an exclude entry. */
-static bool in_app(const char *exclude, st_ev_str file)
+/* The in_app_exclude entries, split once per build. */
+#define MAX_EXCLUDES 32
+typedef struct excludes {
+    st_ev_str e[MAX_EXCLUDES];
+    size_t n;
+} excludes;
+
+static void split_excludes(const char *list, excludes *x)
 {
-    if (file.n == 0)
-        return false;
-    if (!exclude)
-        return true;
-    const char *p = exclude;
-    while (*p) {
+    x->n = 0;
+    const char *p = list ? list : "";
+    while (*p && x->n < MAX_EXCLUDES) {
         while (*p == ' ' || *p == '\t' || *p == ',')
             p++;
         const char *e = p;
@@ -66,14 +69,20 @@ static bool in_app(const char *exclude, st_ev_str file)
         const char *t = e;
         while (t > p && (t[-1] == ' ' || t[-1] == '\t'))
             t--;
-        size_t len = (size_t)(t - p);
-        if (len > 0 && len <= file.n) {
-            for (size_t i = 0; i + len <= file.n; i++)
-                if (memcmp(file.p + i, p, len) == 0)
-                    return false;
-        }
+        if (t > p)
+            x->e[x->n++] = (st_ev_str){p, (size_t)(t - p)};
         p = e;
     }
+}
+
+/* in_app: false for internal functions and for paths containing an exclude entry. */
+static bool in_app(const excludes *x, st_ev_str file)
+{
+    if (file.n == 0)
+        return false;
+    for (size_t i = 0; i < x->n; i++)
+        if (memmem(file.p, file.n, x->e[i].p, x->e[i].n))
+            return false;
     return true;
 }
 
@@ -99,14 +108,22 @@ static void write_function(st_jw *w, const st_ev_frame *f)
     (void)st_jw_str(w, buf, c + 2 + m, 0);
 }
 
-static void write_frame(st_jw *w, const st_ev_input *in, const st_ev_frame *f, int ctx,
+static void write_frame(st_jw *w, const excludes *x, const st_ev_frame *f, int ctx,
                         st_ev_source *src)
 {
     st_jw_lit(w, "{\"filename\":");
     if (f->file.n) {
+        size_t at = w->len;
         (void)st_jw_str(w, f->file.p, f->file.n, ST_EVENT_MAX_NAME);
+        size_t n = w->len - at;
         st_jw_lit(w, ",\"abs_path\":");
-        (void)st_jw_str(w, f->file.p, f->file.n, ST_EVENT_MAX_NAME);
+        /* the same escaped text again (copied from the buffer, which may move) */
+        if (!w->failed && n < w->cap - w->len) {
+            memcpy(w->buf + w->len, w->buf + at, n);
+            w->len += n;
+        } else {
+            (void)st_jw_str(w, f->file.p, f->file.n, ST_EVENT_MAX_NAME);
+        }
     } else {
         st_jw_lit(w, "\"[internal]\"");
     }
@@ -117,7 +134,7 @@ static void write_frame(st_jw *w, const st_ev_input *in, const st_ev_frame *f, i
     st_jw_lit(w, ",\"function\":");
     write_function(w, f);
     st_jw_lit(w, ",\"in_app\":");
-    st_jw_bool(w, in_app(in->in_app_exclude, f->file));
+    st_jw_bool(w, in_app(x, f->file));
     if (ctx > 0 && src && f->file.n)
         st_ev_source_write(src, w, f->file.p, f->file.n, f->lineno, ctx);
     st_jw_raw(w, "}", 1);
@@ -135,8 +152,8 @@ static void write_note(st_jw *w, size_t omitted, bool *first)
     st_jw_lit(w, ",\"in_app\":false}");
 }
 
-static void write_frames(st_jw *w, const st_ev_input *in, const st_ev_exception *e,
-                         const build_opts *o, st_ev_source *src)
+static void write_frames(st_jw *w, const st_ev_input *in, const excludes *x,
+                         const st_ev_exception *e, const build_opts *o, st_ev_source *src)
 {
     /* Innermost-first indices [gap_lo, gap_hi) are left out, and `omitted` frames (the
      * caller's gap and this level's) are noted there. */
@@ -162,7 +179,7 @@ static void write_frames(st_jw *w, const st_ev_input *in, const st_ev_exception 
         if (!first)
             st_jw_raw(w, ",", 1);
         first = false;
-        write_frame(w, in, &e->frames[k], ctx, src);
+        write_frame(w, x, &e->frames[k], ctx, src);
         if (omitted > 0 && k == gap_hi)
             write_note(w, omitted, &first);
     }
@@ -171,6 +188,8 @@ static void write_frames(st_jw *w, const st_ev_input *in, const st_ev_exception 
 
 static void build(const st_ev_input *in, const build_opts *o, st_jw *w, st_ev_source *src)
 {
+    excludes x;
+    split_excludes(in->in_app_exclude, &x);
     st_jw_lit(w, "{\"level\":");
     st_jw_cstr(w, in->level ? in->level : "error");
     if (in->message.p) {
@@ -201,7 +220,7 @@ static void build(const st_ev_input *in, const build_opts *o, st_jw *w, st_ev_so
             st_jw_raw(w, "}", 1);
             if (e->nframes > 0 || e->omitted > 0) {
                 st_jw_lit(w, ",\"stacktrace\":");
-                write_frames(w, in, e, o, src);
+                write_frames(w, in, &x, e, o, src);
             }
             st_jw_raw(w, "}", 1);
         }

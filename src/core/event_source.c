@@ -7,14 +7,18 @@
 
 void st_ev_source_init(st_ev_source *s)
 {
-    memset(s, 0, sizeof *s);
+    s->path[0] = '\0';
+    s->missing = false;
+    s->data = NULL;
+    s->starts = NULL;
+    s->len = s->nlines = 0;
 }
 
 void st_ev_source_free(st_ev_source *s)
 {
     free(s->data);
     free(s->starts);
-    memset(s, 0, sizeof *s);
+    st_ev_source_init(s);
 }
 
 static bool load(st_ev_source *s, const char *path, size_t path_len)

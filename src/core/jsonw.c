@@ -49,7 +49,7 @@ static bool reserve(st_jw *w, size_t n)
         w->failed = true;
         return false;
     }
-    size_t cap = w->cap ? w->cap : 1024;
+    size_t cap = w->cap ? w->cap : 4096;
     while (cap - w->len <= n)
         cap *= 2;
     char *b = realloc(w->buf, cap);
@@ -71,16 +71,18 @@ void st_jw_raw(st_jw *w, const char *s, size_t n)
     w->len += n;
 }
 
-void st_jw_lit(st_jw *w, const char *s)
-{
-    st_jw_raw(w, s, strlen(s));
-}
-
 void st_jw_int(st_jw *w, long long v)
 {
-    char b[32];
-    int n = snprintf(b, sizeof b, "%lld", v);
-    st_jw_raw(w, b, (size_t)n);
+    char b[24];
+    size_t i = sizeof b;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do {
+        b[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        b[--i] = '-';
+    st_jw_raw(w, b + i, sizeof b - i);
 }
 
 void st_jw_double(st_jw *w, double v)

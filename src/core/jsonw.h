@@ -23,7 +23,11 @@ void st_jw_free(st_jw *w);
 char *st_jw_take(st_jw *w, size_t *len);
 
 void st_jw_raw(st_jw *w, const char *s, size_t n);
-void st_jw_lit(st_jw *w, const char *s); /* st_jw_raw of a NUL-terminated string */
+/* st_jw_raw of a NUL-terminated string (inline: a literal's length is known at compile time) */
+static inline void st_jw_lit(st_jw *w, const char *s)
+{
+    st_jw_raw(w, s, __builtin_strlen(s));
+}
 void st_jw_int(st_jw *w, long long v);
 /* A JSON number; NaN and infinities are written as null. */
 void st_jw_double(st_jw *w, double v);

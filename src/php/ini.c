@@ -98,7 +98,7 @@ PHP_INI_BEGIN()
     /* captureException & co., automatic capture (issue #9) */
     ST_INI_ENTRY("max_breadcrumbs", ini_max_breadcrumbs, "100")
     ST_INI_ENTRY("in_app_exclude", ini_in_app_exclude, "/vendor/")
-    ST_INI_ENTRY("context_lines", ini_context_lines, "5")
+    ST_INI_ENTRY("context_lines", ini_context_lines, "0")
     ST_INI_ENTRY("capture_errors", ini_capture_errors, "0")
     ST_INI_ENTRY("error_breadcrumbs", ini_error_breadcrumbs, "0")
 PHP_INI_END()
