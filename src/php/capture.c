@@ -114,7 +114,8 @@ static void finish(st_ev_input *in, HashTable *context, const char *level_dflt, 
     st_jw_init(&mw, NULL, 0);
     st_scope_members sm;
     const char *level = level_dflt;
-    st_scope_write_members(&mw, context, &sm, &level);
+    /* a message's level is its argument; an exception's may come from the context */
+    st_scope_write_members(&mw, context, &sm, in->message.p ? NULL : &level);
     st_ev_member members[ST_SCOPE_MAX_MEMBERS];
     size_t nm = 0;
     if (!mw.failed)
