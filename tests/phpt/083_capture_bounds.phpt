@@ -14,6 +14,7 @@ $res['huge message'] = SentryTransport::captureException(new Exception(str_repea
 $a = new LogicException('a'); $b = new RuntimeException('b', 0, $a);
 (new ReflectionProperty(Exception::class, 'previous'))->setValue($a, $b); // a -> b -> a
 $res['cycle'] = SentryTransport::captureException($b);
+(new ReflectionProperty(Exception::class, 'previous'))->setValue($a, null); // PHP itself would leak the cycle
 $e = null;
 for ($i = 0; $i < 20; $i++) { $e = new Exception("link $i", 0, $e); }
 $res['chain of 20'] = SentryTransport::captureException($e);

@@ -23,7 +23,7 @@ SentryTransport::captureMessage("after warnings");'],
 ];
 foreach ($cases as $name => [$n, $ini, $code]) {
     // the process has exited (and flushed at exit): what it queued has been sent
-    [$run, $events, $stats] = cap_run_raw($q, $code, $n, $ini);
+    [$run, $events, $stats] = cap_run_raw($q, $code, $n, $ini, [], $name === 'E_USER_ERROR' ? cap_fatal_env() : []);
     echo "== $name: rc {$run['rc']}, ", cap_stats($stats), ", events ", count($events), "\n";
     if (str_contains($run['out'], 'app handler')) echo "  app handler ran\n";
     foreach ($events as $e) {
