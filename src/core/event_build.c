@@ -1,7 +1,6 @@
 /* The Sentry event JSON of captureException / captureMessage / automatic capture
  * (see event_build.h). */
 #include "event_build.h"
-#include "event_source.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -242,15 +241,21 @@ static void build(const st_ev_input *in, const build_opts *o, st_jw *w, st_ev_so
 
 int st_event_build(const st_ev_input *in, st_jw *w)
 {
-    st_ev_source src;
-    st_ev_source_init(&src);
+    st_ev_source local, *src = in->source;
+    /* no file reading when writing into a fixed buffer (the fatal-error path) */
+    bool files = in->context_lines > 0 && !w->fixed;
+    if (files && !src) {
+        st_ev_source_init(&local);
+        src = &local;
+    }
+    if (files)
+        st_ev_source_begin(src);
     size_t start = w->len;
     int rc = -1;
     for (size_t l = 0; l < sizeof levels / sizeof levels[0]; l++) {
         w->len = start;
         w->failed = false;
-        /* no file reading when writing into a fixed buffer (the fatal-error path) */
-        build(in, &levels[l], w, w->fixed ? NULL : &src);
+        build(in, &levels[l], w, files ? src : NULL);
         if (!w->failed && w->len - start <= ST_EVENT_MAX_BYTES) {
             rc = 0;
             break;
@@ -258,7 +263,8 @@ int st_event_build(const st_ev_input *in, st_jw *w)
         if (w->failed && !w->fixed)
             break; /* out of memory: a smaller try would not help much; give up */
     }
-    st_ev_source_free(&src);
+    if (files && src == &local)
+        st_ev_source_free(&local);
     if (rc != 0) {
         w->len = start;
         w->failed = true;

@@ -15,6 +15,7 @@
 #define ST_EVENT_BUILD_H
 
 #include "common.h"
+#include "event_source.h"
 #include "jsonw.h"
 
 #define ST_EVENT_MAX_EXCEPTIONS 16
@@ -71,6 +72,7 @@ typedef struct st_ev_input {
     size_t nmembers;
     const char *in_app_exclude; /* comma-separated path substrings; NULL/"": none */
     int context_lines;          /* source lines around each frame's line; 0: none */
+    st_ev_source *source;       /* a file cache kept by the caller; NULL: one for this build */
 } st_ev_input;
 
 /* Of `total` frames, how many innermost (`*inner`) and outermost (`*outer`) to keep so that

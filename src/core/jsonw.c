@@ -152,6 +152,14 @@ size_t st_utf8_cut(const char *s, size_t n, size_t max)
     return i;
 }
 
+/* Bytes copied as they are inside a JSON string: printable ASCII but '"' and '\\'. */
+static const bool plain[256] = {
+    /* (range designators: a GNU C extension that gcc and clang both take) */
+    [0x20 ... 0x21] = true,
+    [0x23 ... 0x5b] = true,
+    [0x5d ... 0x7f] = true,
+};
+
 bool st_jw_str(st_jw *w, const char *s, size_t n, size_t max)
 {
     static const char hex[] = "0123456789abcdef";
@@ -168,12 +176,18 @@ bool st_jw_str(st_jw *w, const char *s, size_t n, size_t max)
     *o++ = '"';
     size_t i = 0;
     while (i < n) {
-        unsigned char c = u[i];
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-            *o++ = (char)c;
-            i++;
-            continue;
+        /* a run of bytes that need nothing: copied at once */
+        size_t r = i;
+        while (r < n && plain[u[r]])
+            r++;
+        if (r > i) {
+            memcpy(o, u + i, r - i);
+            o += r - i;
+            i = r;
+            if (i == n)
+                break;
         }
+        unsigned char c = u[i];
         if (c < 0x80) {
             *o++ = '\\';
             switch (c) {

@@ -27,6 +27,16 @@ static st_ev_frame frames_buf[ST_EVENT_MAX_EXCEPTIONS][ST_EVENT_MAX_FRAMES + 1];
 static bool busy;
 /* Where a fatal error's event is written when malloc fails too. */
 static char fatal_reserve[256 * 1024];
+/* Source files for context_lines, kept for the process (bounded, checked per capture). */
+static st_ev_source source_cache;
+static bool source_cache_ready;
+
+void st_capture_shutdown(void)
+{
+    if (source_cache_ready)
+        st_ev_source_free(&source_cache);
+    source_cache_ready = false;
+}
 
 #define STR_OF(zs) ((st_ev_str){ZSTR_VAL(zs), ZSTR_LEN(zs)})
 #define NO_STR ((st_ev_str){NULL, 0})
@@ -126,6 +136,13 @@ static void finish(st_ev_input *in, HashTable *context, const char *level_dflt, 
     in->level = level;
     in->in_app_exclude = cfg->in_app_exclude;
     in->context_lines = cfg->context_lines;
+    if (in->context_lines > 0) {
+        if (!source_cache_ready) {
+            st_ev_source_init(&source_cache);
+            source_cache_ready = true;
+        }
+        in->source = &source_cache;
+    }
 
     zval local;
     if (!result)

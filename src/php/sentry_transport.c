@@ -296,6 +296,7 @@ static PHP_MINIT_FUNCTION(sentry_transport)
 static PHP_MSHUTDOWN_FUNCTION(sentry_transport)
 {
     st_autocapture_mshutdown();
+    st_capture_shutdown();
     st_process_shutdown();
     curl_global_cleanup();
     st_result_free_keys();
