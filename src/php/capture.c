@@ -31,6 +31,11 @@ static char fatal_reserve[256 * 1024];
 static st_ev_source source_cache;
 static bool source_cache_ready;
 
+void st_capture_rshutdown(void)
+{
+    busy = false; /* a bailout in the middle of a capture must not block the next request */
+}
+
 void st_capture_shutdown(void)
 {
     if (source_cache_ready)
@@ -156,6 +161,9 @@ static void finish(st_ev_input *in, HashTable *context, const char *level_dflt, 
         in->nmembers = 0;
         rc = st_event_build(in, &ew);
     }
+    /* The frames are written: another capture may run (a fatal error while queueing, e.g.
+     * the memory limit hit by the result array, is then reported, not refused). */
+    busy = false;
     if (rc == 0)
         st_php_send_event_json(ew.buf, ew.len, result);
     else
@@ -196,7 +204,6 @@ void st_capture_exception(zend_object *ex, HashTable *context, st_capture_kind k
     in.handled = kind == ST_CAPTURE_HANDLED;
     in.mechanism = kind == ST_CAPTURE_HANDLED ? "generic" : "php.uncaught_exception";
     finish(&in, context, level ? level : "error", result, kind != ST_CAPTURE_HANDLED);
-    busy = false;
 }
 
 void st_capture_message(const char *msg, size_t len, const char *level, HashTable *context,
@@ -210,7 +217,6 @@ void st_capture_message(const char *msg, size_t len, const char *level, HashTabl
     st_ev_input in = {0};
     in.message = (st_ev_str){msg, len};
     finish(&in, context, level, result, false);
-    busy = false;
 }
 
 static const char *error_type_name(int type)
@@ -302,7 +308,6 @@ void st_capture_fatal(int type, const char *file, size_t file_len, uint32_t line
     in.handled = false;
     in.mechanism = "php.fatal_error";
     finish(&in, NULL, "fatal", NULL, true);
-    busy = false;
 }
 
 /* ---------------------------------------------------------------- the PHP API */

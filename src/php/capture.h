@@ -27,6 +27,8 @@ void st_capture_message(const char *msg, size_t len, const char *level, HashTabl
 void st_capture_fatal(int type, const char *file, size_t file_len, uint32_t line, const char *msg,
                       size_t msg_len);
 
+/* RSHUTDOWN: forget a capture a bailout interrupted. */
+void st_capture_rshutdown(void);
 /* MSHUTDOWN: free the source-file cache of context_lines. */
 void st_capture_shutdown(void);
 

@@ -319,6 +319,7 @@ static PHP_RSHUTDOWN_FUNCTION(sentry_transport)
 {
     st_scope_clear();
     st_autocapture_rshutdown();
+    st_capture_rshutdown();
     return SUCCESS;
 }
 
