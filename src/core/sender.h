@@ -1,5 +1,8 @@
-/* HTTP delivery with one curl multi handle: up to `workers` transfers in flight,
- * connections kept alive, every network setting explicit (no getenv in the thread). */
+/* HTTP delivery with one curl multi handle: up to transport.max_in_flight transfers in
+ * flight (HTTP/2 streams over at most transport.max_connections connections, or one per
+ * connection over HTTP/1.1, at most transport.max_connections_http1), connections and TLS
+ * sessions kept for the sender's life, every network setting explicit (no getenv in the
+ * thread). */
 #ifndef ST_SENDER_H
 #define ST_SENDER_H
 
@@ -26,6 +29,7 @@ st_sender *st_sender_new(const st_config *cfg, char *err, size_t errlen);
 void st_sender_free(st_sender *s);
 int st_sender_capacity(const st_sender *s); /* free transfer slots */
 int st_sender_inflight(const st_sender *s);
+uint64_t st_sender_connects(const st_sender *s); /* connections opened so far */
 /* Start a POST of body (the sender owns it from now on and frees it). */
 int st_sender_submit(st_sender *s, const st_dsn *dsn, char *body, size_t len, bool gzipped,
                      void *ctx);
