@@ -587,9 +587,8 @@ void st_php_config_load(st_config *out, bool warn)
                       &out->http_version);
     load_int(warn, KEY("transport.max_connections"), STG(ini_transport_max_connections), 1,
              ST_MAX_CONNECTIONS, &out->max_connections);
-    load_int(warn, KEY("transport.max_connections_http1"),
-             STG(ini_transport_max_connections_http1), 1, ST_MAX_CONNECTIONS,
-             &out->max_connections_http1);
+    load_int(warn, KEY("transport.max_connections_http1"), STG(ini_transport_max_connections_http1),
+             1, ST_MAX_CONNECTIONS, &out->max_connections_http1);
 
     /* retry.* */
     load_int(warn, KEY("retry.max_attempts"), STG(ini_retry_max_attempts), 1, 100,
