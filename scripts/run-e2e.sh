@@ -64,6 +64,8 @@ tests=(
     "php_fpm_chaos|php_fpm_chaos.php|180"
     "pcntl_fork|pcntl_fork.php|180"
     "pcntl_fork[tls]|pcntl_fork.php --tls=1|180"
+    "http2|http2.php|180"
+    "slow_upstream|slow_upstream.php|240"
 )
 
 passed=0
