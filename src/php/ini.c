@@ -75,7 +75,7 @@ PHP_INI_BEGIN()
     ST_INI_ENTRY("transport.proxy_auth", ini_transport_proxy_auth, "")
     ST_INI_ENTRY("transport.ca_info", ini_transport_ca_info, "")
     /* HTTP/2 and in-flight window (issue #10). max_in_flight is "" so that the older
-     * queue.workers can still set it; the effective default is 256. */
+     * queue.workers can still set it; the effective default is 512. */
     ST_INI_ENTRY("transport.http_version", ini_transport_http_version, "auto")
     ST_INI_ENTRY("transport.max_in_flight", ini_transport_max_in_flight, "")
     ST_INI_ENTRY("transport.max_connections", ini_transport_max_connections, "4")

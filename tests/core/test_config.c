@@ -23,7 +23,7 @@ TEST(defaults_are_the_seed_values)
     CHECK(c.max_backoff_ms == 300000);
     CHECK(c.dead_letter_queue);
     CHECK(c.buffer_size == 1000);
-    CHECK(c.workers == 256);
+    CHECK(c.workers == 512);
     CHECK(c.http_version == ST_HTTP_AUTO);
     CHECK(c.max_connections == 4);
     CHECK(c.max_connections_http1 == 64);

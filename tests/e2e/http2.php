@@ -13,7 +13,7 @@
  *     multiplexes, so its window is transport.max_connections_http1 (64); all 64 streams
  *     share ONE connection (CURLOPT_PIPEWAIT: they wait for the first connection's ALPN
  *     instead of opening 63 more);
- * (2) after answers came over HTTP/2, 400 more events: transport.max_in_flight (256) streams
+ * (2) after answers came over HTTP/2, 560 more events: transport.max_in_flight (512) streams
  *     at once, on at most transport.max_connections (4) connections.
  * Then: every event delivered exactly once (duplicates 0), every envelope valid, every
  * envelope POST spoke HTTP/2 ("2.0"), connections that carried envelopes ≤ 4.
@@ -27,9 +27,9 @@ require_once __DIR__ . '/../receiver/h2front_client.php';
 $so = e2e_so_path($argv);
 
 const H2_FIRST = 300;
-const H2_SECOND = 400;
+const H2_SECOND = 560;
 const H2_WINDOW_UNKNOWN = 64; // transport.max_connections_http1 default
-const H2_WINDOW = 256;        // transport.max_in_flight default
+const H2_WINDOW = 512;        // transport.max_in_flight default
 const H2_MAX_CONNECTIONS = 4; // transport.max_connections default
 
 e2e_main(static function () use ($so): string {

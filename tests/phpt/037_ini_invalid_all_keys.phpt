@@ -144,8 +144,8 @@ transport.ca_info=certs/ca.pem -> (libcurl default)
     ! sentry_transport.transport.ca_info: invalid value "certs/ca.pem" (expected an absolute path, at most 1023 bytes), using default (none)
 transport.http_version=3 -> auto
     ! sentry_transport.transport.http_version: invalid value "3" (expected auto, 1.1, 2 or 2-prior-knowledge), using default auto
-transport.max_in_flight=0 -> 256
-    ! sentry_transport.transport.max_in_flight: invalid value "0" (expected an integer from 1 to 4096), using default 256
+transport.max_in_flight=0 -> 512
+    ! sentry_transport.transport.max_in_flight: invalid value "0" (expected an integer from 1 to 4096), using default 512
 transport.max_connections=0 -> 4
     ! sentry_transport.transport.max_connections: invalid value "0" (expected an integer from 1 to 1024), using default 4
 transport.max_connections_http1=-1 -> 64
@@ -168,8 +168,8 @@ retry.dead_letter_max_bytes=512 -> 100M
     ! sentry_transport.retry.dead_letter_max_bytes: invalid value "512" (expected a size like "16M" or "512K", from 1K to 1024G), using default 100M
 queue.buffer_size=0 -> 1000
     ! sentry_transport.queue.buffer_size: invalid value "0" (expected an integer from 1 to 10000000), using default 1000
-queue.workers=0 -> 256
-    ! sentry_transport.queue.workers: invalid value "0" (expected an integer from 1 to 4096), using default 256
+queue.workers=0 -> 512
+    ! sentry_transport.queue.workers: invalid value "0" (expected an integer from 1 to 4096), using default 512
 queue.batch_size=0 -> 10
     ! sentry_transport.queue.batch_size: invalid value "0" (expected an integer from 1 to 1000), using default 10
 queue.batch_timeout=0 -> 5s
@@ -227,8 +227,8 @@ transport.ca_info=~/ca.pem -> (libcurl default)
     ! sentry_transport.transport.ca_info: invalid value "~/ca.pem" (expected an absolute path, at most 1023 bytes), using default (none)
 transport.http_version=h2 -> auto
     ! sentry_transport.transport.http_version: invalid value "h2" (expected auto, 1.1, 2 or 2-prior-knowledge), using default auto
-transport.max_in_flight=4097 -> 256
-    ! sentry_transport.transport.max_in_flight: invalid value "4097" (expected an integer from 1 to 4096), using default 256
+transport.max_in_flight=4097 -> 512
+    ! sentry_transport.transport.max_in_flight: invalid value "4097" (expected an integer from 1 to 4096), using default 512
 transport.max_connections=1025 -> 4
     ! sentry_transport.transport.max_connections: invalid value "1025" (expected an integer from 1 to 1024), using default 4
 transport.max_connections_http1=64k -> 64
@@ -251,8 +251,8 @@ retry.dead_letter_max_bytes=1.5G -> 100M
     ! sentry_transport.retry.dead_letter_max_bytes: invalid value "1.5G" (expected a size like "16M" or "512K", from 1K to 1024G), using default 100M
 queue.buffer_size=10000001 -> 1000
     ! sentry_transport.queue.buffer_size: invalid value "10000001" (expected an integer from 1 to 10000000), using default 1000
-queue.workers=4097 -> 256
-    ! sentry_transport.queue.workers: invalid value "4097" (expected an integer from 1 to 4096), using default 256
+queue.workers=4097 -> 512
+    ! sentry_transport.queue.workers: invalid value "4097" (expected an integer from 1 to 4096), using default 512
 queue.batch_size=1001 -> 10
     ! sentry_transport.queue.batch_size: invalid value "1001" (expected an integer from 1 to 1000), using default 10
 queue.batch_timeout=later -> 5s
@@ -300,8 +300,8 @@ transport.ca_info=/etc/ca\t.pem -> (libcurl default)
     ! sentry_transport.transport.ca_info: invalid value "/etc/ca?.pem" (expected an absolute path, at most 1023 bytes), using default (none)
 transport.http_version=2.0 -> auto
     ! sentry_transport.transport.http_version: invalid value "2.0" (expected auto, 1.1, 2 or 2-prior-knowledge), using default auto
-transport.max_in_flight=many -> 256
-    ! sentry_transport.transport.max_in_flight: invalid value "many" (expected an integer from 1 to 4096), using default 256
+transport.max_in_flight=many -> 512
+    ! sentry_transport.transport.max_in_flight: invalid value "many" (expected an integer from 1 to 4096), using default 512
 transport.max_connections=four -> 4
     ! sentry_transport.transport.max_connections: invalid value "four" (expected an integer from 1 to 1024), using default 4
 transport.max_connections_http1=1025 -> 64
@@ -324,8 +324,8 @@ retry.dead_letter_max_bytes=2T -> 100M
     ! sentry_transport.retry.dead_letter_max_bytes: invalid value "2T" (expected a size like "16M" or "512K", from 1K to 1024G), using default 100M
 queue.buffer_size=1k -> 1000
     ! sentry_transport.queue.buffer_size: invalid value "1k" (expected an integer from 1 to 10000000), using default 1000
-queue.workers=-1 -> 256
-    ! sentry_transport.queue.workers: invalid value "-1" (expected an integer from 1 to 4096), using default 256
+queue.workers=-1 -> 512
+    ! sentry_transport.queue.workers: invalid value "-1" (expected an integer from 1 to 4096), using default 512
 queue.batch_size=ten -> 10
     ! sentry_transport.queue.batch_size: invalid value "ten" (expected an integer from 1 to 1000), using default 10
 queue.batch_timeout=-1s -> 5s
@@ -359,8 +359,8 @@ transport.connect_timeout=1.5.2 -> 10s
     ! sentry_transport.transport.connect_timeout: invalid value "1.5.2" (expected a duration like "30s" or "500ms", from 1ms to 24h), using default 10s
 transport.http_version=http/1.1 -> auto
     ! sentry_transport.transport.http_version: invalid value "http/1.1" (expected auto, 1.1, 2 or 2-prior-knowledge), using default auto
-transport.max_in_flight=-1 -> 256
-    ! sentry_transport.transport.max_in_flight: invalid value "-1" (expected an integer from 1 to 4096), using default 256
+transport.max_in_flight=-1 -> 512
+    ! sentry_transport.transport.max_in_flight: invalid value "-1" (expected an integer from 1 to 4096), using default 512
 transport.max_connections=2.5 -> 4
     ! sentry_transport.transport.max_connections: invalid value "2.5" (expected an integer from 1 to 1024), using default 4
 transport.max_connections_http1=0 -> 64
@@ -379,8 +379,8 @@ retry.dead_letter_max_bytes=-1M -> 100M
     ! sentry_transport.retry.dead_letter_max_bytes: invalid value "-1M" (expected a size like "16M" or "512K", from 1K to 1024G), using default 100M
 queue.buffer_size=-3 -> 1000
     ! sentry_transport.queue.buffer_size: invalid value "-3" (expected an integer from 1 to 10000000), using default 1000
-queue.workers=four -> 256
-    ! sentry_transport.queue.workers: invalid value "four" (expected an integer from 1 to 4096), using default 256
+queue.workers=four -> 512
+    ! sentry_transport.queue.workers: invalid value "four" (expected an integer from 1 to 4096), using default 512
 queue.batch_size=1e2 -> 10
     ! sentry_transport.queue.batch_size: invalid value "1e2" (expected an integer from 1 to 1000), using default 10
 queue.batch_timeout=25h -> 5s

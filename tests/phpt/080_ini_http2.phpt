@@ -52,22 +52,22 @@ transport.http_version=3 -> auto
     ! sentry_transport.transport.http_version: invalid value "3" (expected auto, 1.1, 2 or 2-prior-knowledge), using default auto
 transport.http_version=h2 -> auto
     ! sentry_transport.transport.http_version: invalid value "h2" (expected auto, 1.1, 2 or 2-prior-knowledge), using default auto
-(transport.max_in_flight not set) -> 256
+(transport.max_in_flight not set) -> 512
 transport.max_in_flight=1 -> 1
 transport.max_in_flight=4096 -> 4096
-transport.max_in_flight=0 -> 256
-    ! sentry_transport.transport.max_in_flight: invalid value "0" (expected an integer from 1 to 4096), using default 256
-transport.max_in_flight=4097 -> 256
-    ! sentry_transport.transport.max_in_flight: invalid value "4097" (expected an integer from 1 to 4096), using default 256
-transport.max_in_flight=many -> 256
-    ! sentry_transport.transport.max_in_flight: invalid value "many" (expected an integer from 1 to 4096), using default 256
+transport.max_in_flight=0 -> 512
+    ! sentry_transport.transport.max_in_flight: invalid value "0" (expected an integer from 1 to 4096), using default 512
+transport.max_in_flight=4097 -> 512
+    ! sentry_transport.transport.max_in_flight: invalid value "4097" (expected an integer from 1 to 4096), using default 512
+transport.max_in_flight=many -> 512
+    ! sentry_transport.transport.max_in_flight: invalid value "many" (expected an integer from 1 to 4096), using default 512
 queue.workers=8 -> 8
 queue.workers=8 -> 8
 queue.workers=8 transport.max_in_flight=32 -> 32
 queue.workers=8 transport.max_in_flight=0 -> 8
     ! sentry_transport.transport.max_in_flight: invalid value "0" (expected an integer from 1 to 4096), using default 8
-queue.workers=4097 -> 256
-    ! sentry_transport.queue.workers: invalid value "4097" (expected an integer from 1 to 4096), using default 256
+queue.workers=4097 -> 512
+    ! sentry_transport.queue.workers: invalid value "4097" (expected an integer from 1 to 4096), using default 512
 (transport.max_connections not set) -> 4
 transport.max_connections=1 -> 1
 transport.max_connections=1024 -> 1024

@@ -2,6 +2,7 @@
 //
 //   node tests/receiver/h2front.mjs --port 0 --cert server.pem --key server.key
 //        (--backend http://127.0.0.1:PORT | --sink) [--delay-ms N] [--exit-with-parent]
+//        [--streams-per-connection N (900)]
 //
 // A TLS server (Node's http2 module, ALPN "h2" and "http/1.1") for the e2e tests and the
 // upstream-latency bench:
@@ -13,6 +14,12 @@
 //   read for the event_id, answered 200. For the bench, where the Python receiver
 //   (~1,000 envelopes/s) would be the bottleneck. Counts unique event_ids and duplicates.
 // Every envelope POST (path /api/<project>/envelope/) is answered delay_ms after it arrived.
+// An HTTP/2 connection is closed gracefully (GOAWAY NO_ERROR; open streams are answered)
+// after --streams-per-connection streams, as nginx does after keepalive_requests (1000).
+// This also keeps each connection below nghttp2's rapid-reset guard, which Node 20 cannot
+// tune: libcurl 7.88 ends nearly every stream with RST_STREAM(STREAM_CLOSED), and after
+// 1,000 of them (+33/s) nghttp2 would send GOAWAY(INTERNAL_ERROR) and Node would drop
+// streams that were already read, which the client then resends (duplicates).
 //
 // Its own control API (never delayed, never forwarded):
 //   GET  /_front/stats  -> {requests, by_protocol:{"2.0":n,"1.1":n}, connections (TLS
@@ -31,7 +38,7 @@ import http2 from 'node:http2';
 import zlib from 'node:zlib';
 
 function parseArgs(argv) {
-  const o = { port: 0, host: '127.0.0.1', delayMs: 0, backend: null, sink: false, exitWithParent: false };
+  const o = { port: 0, host: '127.0.0.1', delayMs: 0, backend: null, sink: false, exitWithParent: false, streamsPerConnection: 900 };
   for (let i = 2; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -45,6 +52,7 @@ function parseArgs(argv) {
     else if (a === '--delay-ms') o.delayMs = Number(next());
     else if (a === '--backend') o.backend = new URL(next());
     else if (a === '--sink') o.sink = true;
+    else if (a === '--streams-per-connection') o.streamsPerConnection = Number(next());
     else if (a === '--exit-with-parent') o.exitWithParent = true;
     else throw new Error(`unknown argument ${a}`);
   }
@@ -104,7 +112,7 @@ function readBody(req) {
 function reply(res, status, headers, body) {
   if (res.destroyed || res.writableEnded) return;
   try {
-    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body ?? ''), ...headers });
     res.end(body);
   } catch {
     /* the client hung up */
@@ -271,6 +279,13 @@ server.on('request', (req, res) => {
 });
 server.on('sessionError', (e) => { stats.session_errors = (stats.session_errors || 0) + 1; stats.last_session_error = String(e); });
 server.on('session', (sess) => {
+  let streams = 0;
+  sess.on('stream', () => {
+    if (++streams === opts.streamsPerConnection) {
+      stats.graceful_goaways = (stats.graceful_goaways || 0) + 1;
+      sess.close(); // GOAWAY(NO_ERROR, last stream), then ends once its streams are done
+    }
+  });
   sess.on('goaway', (code) => { stats.goaways_received = (stats.goaways_received || 0) + 1; stats.last_goaway = code; });
   sess.on('stream', (st) => st.on('close', () => { if (st.rstCode) { stats.rst_codes = stats.rst_codes || {}; stats.rst_codes[st.rstCode] = (stats.rst_codes[st.rstCode] || 0) + 1; } }));
   sess.on('stream', (st) => st.on('error', (e) => { stats.stream_errors = (stats.stream_errors || 0) + 1; stats.last_stream_error = String(e); }));
