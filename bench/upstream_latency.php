@@ -9,7 +9,7 @@
  * openssl, ALPN h2 and http/1.1, every envelope answered DELAY ms after it came (the sink
  * decodes each envelope and counts event_ids, so losses and duplicates show). For every
  * delay, interleaved per round, REPS rounds:
- *   h2     ours, default settings (http_version=auto → HTTP/2, max_in_flight 256,
+ *   h2     ours, default settings (http_version=auto → HTTP/2, max_in_flight 512,
  *          max_connections 4)
  *   http1  ours, transport.http_version=1.1, otherwise defaults (max_connections_http1 64)
  *   seed   ours as the seed plugin ran: transport.max_in_flight=4 (its queue.workers=4),
@@ -156,17 +156,17 @@ $front = h2front_start(['tls' => $tls, 'key' => 'benchkey', 'log' => "$tmp/front
 // Events per run, by mode and delay (ms): a few seconds each at the rate expected from the
 // window (h2 256 streams, http1 64 connections, seed 4, sdk 1) divided by the delay.
 $nFor = static function (string $mode, int $delay) use ($scale): int {
-    $table = ['h2' => [0 => 10000, 20 => 10000, 100 => 7500, 300 => 3000],
+    $table = ['h2' => [0 => 10000, 20 => 10000, 100 => 10000, 300 => 5000],
               'http1' => [0 => 5000, 20 => 5000, 100 => 2000, 300 => 700],
               'seed' => [0 => 3000, 20 => 600, 100 => 120, 300 => 40],
               'sdk' => [0 => 1000, 20 => 150, 100 => 30, 300 => 10]];
-    $window = ['h2' => 256, 'http1' => 64, 'seed' => 4, 'sdk' => 1][$mode];
+    $window = ['h2' => 512, 'http1' => 64, 'seed' => 4, 'sdk' => 1][$mode];
     $n = $table[$mode][$delay] ?? (int)min(10000, 3 * $window * 1000 / max(1, $delay));
     return max(10, (int)($n * $scale));
 };
 $modes = ['h2', 'http1', 'seed', 'sdk'];
 $labels = [
-    'h2' => 'ours, defaults (HTTP/2: 256 streams, ≤ 4 connections)',
+    'h2' => 'ours, defaults (HTTP/2: up to 512 streams, ≤ 4 connections)',
     'http1' => 'ours, defaults + transport.http_version=1.1 (64 connections)',
     'seed' => "seed plugin's model: 4 transfers in flight, one event each (max_in_flight=4)",
     'sdk' => "sentry-php's model: one blocking request per event (ext/curl, reused handle)",
