@@ -164,7 +164,8 @@ $nFor = static function (string $mode, int $delay) use ($scale): int {
     $n = $table[$mode][$delay] ?? (int)min(10000, 3 * $window * 1000 / max(1, $delay));
     return max(10, (int)($n * $scale));
 };
-$modes = ['h2', 'http1', 'seed', 'sdk'];
+$modes = array_values(array_intersect(['h2', 'http1', 'seed', 'sdk'],
+                                     explode(',', getenv('BENCH_UL_MODES') ?: 'h2,http1,seed,sdk')));
 $labels = [
     'h2' => 'ours, defaults (HTTP/2: up to 512 streams, ≤ 4 connections)',
     'http1' => 'ours, defaults + transport.http_version=1.1 (64 connections)',
@@ -237,6 +238,7 @@ foreach ($delays as $delay) {
         $rs = array_values(array_filter($results, static fn($r) => $r['delay'] === $delay && $r['mode'] === $mode));
         $med[$delay][$mode] = $median(array_column($rs, 'rate'));
     }
+    $med[$delay]['sdk'] ??= 0.0;
     foreach ($modes as $mode) {
         $rs = array_values(array_filter($results, static fn($r) => $r['delay'] === $delay && $r['mode'] === $mode));
         $conns = implode(' / ', array_map(static fn($r) => "{$r['connections']} ({$r['max_open']})", $rs));
