@@ -215,9 +215,9 @@ for ($rep = 1; $rep <= $reps; $rep++) {
                    'protocols' => $fs['by_protocol'], 'unique' => $fs['unique_event_ids'], 'duplicates' => $fs['duplicates'],
                    'invalid' => $fs['invalid']];
             $results[] = $r;
-            fwrite(STDERR, sprintf("  round %d, %3d ms, %-5s: %6d events, %8.1f events/s, %6.1f µs CPU/event, %d conn (%d at once), in flight ≤ %d, %s, unique %d dup %d\n",
+            fwrite(STDERR, sprintf("  round %d, %3d ms, %-5s: %6d events, %8.1f events/s, %6.1f µs CPU/event, %d conn (%d at once), in flight ≤ %d, %s, unique %d dup %d, network errors %d\n",
                 $rep, $delay, $mode, $n, $r['rate'], $r['cpu_us'], $r['connections'], $r['max_open'], $r['max_in_flight'],
-                json_encode($r['protocols']), $r['unique'], $r['duplicates']));
+                json_encode($r['protocols']), $r['unique'], $r['duplicates'], $r['network_errors']));
         }
     }
 }
@@ -230,8 +230,8 @@ $median = static function (array $v): float {
 };
 $fmt = static fn(float $x): string => $x >= 100 ? number_format($x) : number_format($x, 1);
 $load = sys_getloadavg();
-echo "| upstream delay | sender | events/run | median events/s | runs (events/s) | vs sdk model (median) | connections (most at once) | streams in flight (max) | drainer CPU µs/event (median) | protocol | lost / duplicates |\n";
-echo "|---:|---|---:|---:|---|---:|---|---:|---:|---|---|\n";
+echo "| upstream delay | sender | events/run | median events/s | runs (events/s) | vs sdk model (median) | connections (most at once) | streams in flight (max) | drainer CPU µs/event (median) | protocol | lost / duplicates | network errors (retried) |\n";
+echo "|---:|---|---:|---:|---|---:|---|---:|---:|---|---|---:|\n";
 $med = [];
 foreach ($delays as $delay) {
     foreach ($modes as $mode) {
@@ -251,12 +251,12 @@ foreach ($delays as $delay) {
         $lost = array_sum(array_map(static fn($r) => $r['n'] - $r['rejected'] - $r['unique'], $rs));
         $dups = array_sum(array_column($rs, 'duplicates'));
         $rej = array_sum(array_column($rs, 'rejected'));
-        printf("| %d ms | %s | %s | **%s** | %s | %s× | %s | %d | %s | %s | %d / %d%s |\n", $delay, $labels[$mode],
+        printf("| %d ms | %s | %s | **%s** | %s | %s× | %s | %d | %s | %s | %d / %d%s | %d |\n", $delay, $labels[$mode],
                number_format($rs[0]['n']), $fmt($med[$delay][$mode]),
                implode(' / ', array_map(static fn($r) => $fmt($r['rate']), $rs)),
                $fmt($med[$delay][$mode] / max(1e-9, $med[$delay]['sdk'])), $conns, max(array_column($rs, 'max_in_flight')),
                $fmt($median(array_column($rs, 'cpu_us'))), implode(', ', array_map(static fn($k) => "HTTP/$k", array_keys($protos))),
-               $lost, $dups, $rej ? ", $rej refused" : '');
+               $lost, $dups, $rej ? ", $rej refused" : '', array_sum(array_column($rs, 'network_errors')));
     }
 }
 echo "\n";

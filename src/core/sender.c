@@ -50,7 +50,6 @@ struct st_sender {
     int nslots;
     int inflight;
     int proto;
-    uint64_t connects; /* connections opened */
     st_config cfg;
     st_header_set headers[ST_HEADER_CACHE];
     int nheaders;
@@ -299,10 +298,6 @@ int st_sender_inflight(const st_sender *s)
 {
     return s->inflight;
 }
-uint64_t st_sender_connects(const st_sender *s)
-{
-    return s->connects;
-}
 
 int st_sender_submit(st_sender *s, const st_dsn *dsn, char *body, size_t len, bool gzipped,
                      void *ctx)
@@ -352,9 +347,6 @@ static void finish(st_sender *s, st_transfer *t, CURLcode code, st_send_done_fn 
 {
     st_send_result *r = &t->result;
     r->curl_code = (int)code;
-    long connects = 0;
-    if (curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects > 0)
-        s->connects += (uint64_t)connects;
     if (code == CURLE_OK) {
         curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r->http_status);
         long version = 0;

@@ -29,7 +29,6 @@ st_sender *st_sender_new(const st_config *cfg, char *err, size_t errlen);
 void st_sender_free(st_sender *s);
 int st_sender_capacity(const st_sender *s); /* free transfer slots */
 int st_sender_inflight(const st_sender *s);
-uint64_t st_sender_connects(const st_sender *s); /* connections opened so far */
 /* Start a POST of body (the sender owns it from now on and frees it). */
 int st_sender_submit(st_sender *s, const st_dsn *dsn, char *body, size_t len, bool gzipped,
                      void *ctx);
