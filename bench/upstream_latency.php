@@ -261,7 +261,7 @@ foreach ($delays as $delay) {
 }
 echo "\n";
 $t100 = $med[100] ?? null;
-if ($t100) {
+if ($t100 && isset($t100['h2'], $t100['http1'])) {
     $h2rs = array_values(array_filter($results, static fn($r) => $r['delay'] === 100 && $r['mode'] === 'h2'));
     printf("| target at 100 ms, TLS, defaults (reported, not asserted) | result |\n|---|---|\n");
     printf("| HTTP/2 ≥ 2,000 events/s on ≤ 4 connections | %s events/s, at most %d connections at once: **%s** |\n",
