@@ -50,6 +50,11 @@ struct st_sender {
     int nslots;
     int inflight;
     int proto;
+    /* libcurl < 8.0.0 cannot reuse a cleartext HTTP/2 prior-knowledge connection: every
+     * request after the first fails with "Error in the HTTP2 framing layer" (curl issue
+     * 10634). Then such a request gets a fresh connection of its own, and the window stays
+     * the HTTP/1.1 one. */
+    bool h2c_no_reuse;
     st_config cfg;
     st_header_set headers[ST_HEADER_CACHE];
     int nheaders;
@@ -200,6 +205,8 @@ static void warn_if_unverified(const st_config *cfg)
 /* Connections per upstream for what it was last seen to speak. */
 static void apply_connection_limit(st_sender *s, int proto)
 {
+    if (proto == ST_PROTO_MULTIPLEX && s->h2c_no_reuse)
+        proto = ST_PROTO_HTTP1;
     if (s->proto == proto)
         return;
     s->proto = proto;
@@ -254,9 +261,9 @@ st_sender *st_sender_new(const st_config *cfg, char *err, size_t errlen)
     curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, pool * ST_UPSTREAMS_MAX);
     curl_multi_setopt(s->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, pool * ST_UPSTREAMS_MAX);
     s->proto = -1;
-    /* Prior knowledge: HTTP/2 from the first transfer on. */
-    apply_connection_limit(s, cfg->http_version == ST_HTTP_2_PRIOR ? ST_PROTO_MULTIPLEX
-                                                                   : ST_PROTO_UNKNOWN);
+    s->h2c_no_reuse = cfg->http_version == ST_HTTP_2_PRIOR &&
+                      curl_version_info(CURLVERSION_NOW)->version_num < 0x080000;
+    apply_connection_limit(s, ST_PROTO_UNKNOWN);
     return s;
 oom:
     snprintf(err, errlen, "cannot initialise libcurl");
@@ -329,6 +336,11 @@ int st_sender_submit(st_sender *s, const st_dsn *dsn, char *body, size_t len, bo
     t->aborting = false;
     /* Static options were set once; only what differs per request is set here. */
     curl_easy_setopt(e, CURLOPT_URL, dsn->endpoint);
+    if (s->h2c_no_reuse) {
+        long fresh = strncmp(dsn->endpoint, "http://", 7) == 0 ? 1L : 0L;
+        curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, fresh);
+        curl_easy_setopt(e, CURLOPT_FORBID_REUSE, fresh);
+    }
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);

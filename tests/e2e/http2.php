@@ -17,6 +17,9 @@
  *     at once, on at most transport.max_connections (4) connections.
  * Then: every event delivered exactly once (duplicates 0), every envelope valid, every
  * envelope POST spoke HTTP/2 ("2.0"), connections that carried envelopes ≤ 4.
+ * (3) transport.http_version=2-prior-knowledge, DSN http://: 20 events over cleartext HTTP/2
+ *     (a front that speaks only h2c), delivered once each, no network error; on one connection
+ *     with libcurl ≥ 8.0.0, one per request before (7.88 cannot reuse h2c connections).
  */
 
 declare(strict_types=1);
@@ -108,6 +111,41 @@ e2e_main(static function () use ($so): string {
     e2e_assert($fs['envelope_connections'] <= H2_MAX_CONNECTIONS && $fs['max_open_envelope_connections'] <= H2_MAX_CONNECTIONS,
                '%d connections carried envelopes (%d at once), expected ≤ %d', $fs['envelope_connections'],
                $fs['max_open_envelope_connections'], H2_MAX_CONNECTIONS);
-    return sprintf('%d events over HTTP/2, %d connection(s); %d streams in flight before the protocol was known, %d after',
-                   H2_FIRST + H2_SECOND, $fs['envelope_connections'], $s1['in_flight'], $s2['in_flight']);
+
+    // (3) transport.http_version=2-prior-knowledge against cleartext HTTP/2 (h2c): that front
+    // speaks no HTTP/1.1, so a delivery proves the policy setting reached curl.
+    receiver_reset($r);
+    $p = h2front_start(['plain' => true, 'backend' => $r, 'log' => "$tmp/h2c.log"]);
+    e2e_assert(str_starts_with($p['dsn'], 'http://'), 'h2c front DSN %s', $p['dsn']);
+    $iniP = ['transport.http_version' => '2-prior-knowledge', 'send_client_reports' => '0']
+        + dl_base_ini($p['dsn'], e2e_queue_name('http2c'), $tmp);
+    $o3 = dl_run('prior_knowledge', $so, $iniP, $tmp, <<<'PHP'
+        $ids = [];
+        for ($i = 0; $i < 20; $i++) {
+            $ids[] = SentryTransport::sendEvent(['message' => "h2c $i", 'level' => 'error'])['event_id'];
+        }
+        out('flushed', SentryTransport::flush(30.0));
+        out('ids', $ids);
+        out('metrics', SentryTransport::getMetrics());
+        ob_start();
+        phpinfo(INFO_MODULES);
+        preg_match('~libcurl \(runtime\) => libcurl/(\d+)\.(\d+)~', ob_get_clean(), $v);
+        out('curl_major', (int)($v[1] ?? 0));
+        PHP, $p, 60.0);
+    $ps = h2front_stats($p);
+    $st3 = receiver_wait_delivered($r, 20, 10.0);
+    e2e_log('(3) h2c front %s; receiver %s', json_encode($ps), dl_stats_brief($st3));
+    // libcurl < 8.0.0 cannot reuse an h2c prior-knowledge connection (curl issue 10634): the
+    // sender then opens one per request; from 8.0.0 on, one connection carries them all.
+    $wantConns = $o3['curl_major'] >= 8 ? 1 : 20;
+    e2e_assert($o3['flushed'] === true && $ps['by_protocol'] === ['2.0' => 20] && $ps['envelope_connections'] === $wantConns
+               && $o3['metrics']['network_errors'] === 0,
+               '(3) prior knowledge: flushed %s, protocols %s, %d connections (expected %d with libcurl %d); metrics %s',
+               json_encode($o3['flushed']), json_encode($ps['by_protocol']), $ps['envelope_connections'], $wantConns,
+               $o3['curl_major'], json_encode($o3['metrics']));
+    e2e_assert($st3['delivered_unique'] === 20 && $st3['duplicates'] === 0 && $st3['invalid'] === 0, '(3) receiver: %s',
+               dl_stats_brief($st3));
+    return sprintf('%d events over HTTP/2, %d connection(s); %d streams in flight before the protocol was known, %d after; '
+                   . '20 over h2c with 2-prior-knowledge', H2_FIRST + H2_SECOND, $fs['envelope_connections'], $s1['in_flight'],
+                   $s2['in_flight']);
 });

@@ -3,6 +3,9 @@
 //   node tests/receiver/h2front.mjs --port 0 --cert server.pem --key server.key
 //        (--backend http://127.0.0.1:PORT | --sink) [--delay-ms N] [--exit-with-parent]
 //        [--streams-per-connection N (900)]
+//   node tests/receiver/h2front.mjs --plain …   (cleartext HTTP/2 with prior knowledge, h2c;
+//        no TLS, no HTTP/1.1: for clients set to transport.http_version=2-prior-knowledge;
+//        the control API is then on a separate HTTP/1.1 port, printed on the ready line)
 //
 // A TLS server (Node's http2 module, ALPN "h2" and "http/1.1") for the e2e tests and the
 // upstream-latency bench:
@@ -52,11 +55,12 @@ function parseArgs(argv) {
     else if (a === '--delay-ms') o.delayMs = Number(next());
     else if (a === '--backend') o.backend = new URL(next());
     else if (a === '--sink') o.sink = true;
+    else if (a === '--plain') o.plain = true;
     else if (a === '--streams-per-connection') o.streamsPerConnection = Number(next());
     else if (a === '--exit-with-parent') o.exitWithParent = true;
     else throw new Error(`unknown argument ${a}`);
   }
-  if (!o.cert || !o.key) throw new Error('--cert and --key are required');
+  if (!o.plain && (!o.cert || !o.key)) throw new Error('--cert and --key are required (or --plain)');
   if (!o.backend === !o.sink) throw new Error('exactly one of --backend URL and --sink');
   if (!Number.isInteger(o.delayMs) || o.delayMs < 0) throw new Error('--delay-ms: a non-negative integer');
   return o;
@@ -237,26 +241,23 @@ async function onControl(req, res, path) {
   return reply(res, 404, {}, '{"detail":"unknown control path"}');
 }
 
-const server = http2.createSecureServer({
-  cert: fs.readFileSync(opts.cert),
-  key: fs.readFileSync(opts.key),
+const serverOptions = {
   allowHTTP1: true,
   settings: { maxConcurrentStreams: 1000 },
   maxSessionMemory: 512, // MB: Node's default (10) resets busy sessions with GOAWAY
-  // libcurl 7.88 ends many streams with RST_STREAM; nghttp2's rapid-reset guard (1,000 at
-  // once, then 33/s) would answer with GOAWAY and curl would resend what was answered.
-  streamResetBurst: 1000000,
-  streamResetRate: 1000000,
   maxSessionInvalidFrames: 1000000000,
   maxSessionRejectedStreams: 1000000000,
-});
-server.on('secureConnection', (sock) => {
+};
+const server = opts.plain
+  ? http2.createServer(serverOptions)
+  : http2.createSecureServer({ ...serverOptions, cert: fs.readFileSync(opts.cert), key: fs.readFileSync(opts.key) });
+server.on(opts.plain ? 'connection' : 'secureConnection', (sock) => {
   stats.connections++;
   stats.open_connections++;
   stats.max_open_connections = Math.max(stats.max_open_connections, stats.open_connections);
   sock.on('close', () => { stats.open_connections--; });
 });
-server.on('request', (req, res) => {
+function onRequest(req, res) {
   const path = req.url || '/';
   if (path.startsWith('/_front/')) return void onControl(req, res, path);
   if (req.method === 'POST' && /^\/api\/[^/]+\/envelope\/?$/.test(path.split('?')[0])) {
@@ -276,7 +277,8 @@ server.on('request', (req, res) => {
     if (b.headers['content-type']) headers['content-type'] = b.headers['content-type'];
     return reply(res, b.status, headers, b.body);
   });
-});
+}
+server.on('request', onRequest);
 server.on('sessionError', (e) => { stats.session_errors = (stats.session_errors || 0) + 1; stats.last_session_error = String(e); });
 server.on('session', (sess) => {
   let streams = 0;
@@ -301,6 +303,13 @@ if (opts.exitWithParent) {
   const parent = process.ppid;
   setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 300).unref();
 }
+// Cleartext HTTP/2 speaks prior knowledge only: the control API gets an HTTP/1.1 port of
+// its own ("control http://…" on the ready line).
+const control = opts.plain ? http.createServer(onRequest) : null;
 server.listen(opts.port, opts.host, () => {
-  process.stdout.write(`h2front listening on https://${opts.host}:${server.address().port}\n`);
+  const url = `${opts.plain ? 'http' : 'https'}://${opts.host}:${server.address().port}`;
+  if (!control) return void process.stdout.write(`h2front listening on ${url}\n`);
+  control.listen(0, opts.host, () => {
+    process.stdout.write(`h2front listening on ${url} control http://${opts.host}:${control.address().port}\n`);
+  });
 });

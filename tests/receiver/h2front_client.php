@@ -38,15 +38,23 @@ function h2front_make_cert(string $dir): array
 }
 
 /**
- * Start h2front.mjs on a free port. $opts: tls (from h2front_make_cert, required), backend (a
+ * Start h2front.mjs on a free port. $opts: tls (from h2front_make_cert; or plain => true for
+ * cleartext HTTP/2 with prior knowledge: the DSN is http://…, the control API is reached on a
+ * separate HTTP/1.1 port, $f['url']), backend (a
  * receiver_start() answer) or sink => true, delay_ms, node (default 'node'), key/project (for
  * the DSN; default the backend's, else RECEIVER_DEFAULT_KEY/42), timeout (10 s).
  */
 function h2front_start(array $opts): array
 {
-    $tls = $opts['tls'];
-    $cmd = [$opts['node'] ?? 'node', __DIR__ . '/h2front.mjs', '--port', '0', '--cert', $tls['cert'],
-            '--key', $tls['key'], '--delay-ms', (string)(int)($opts['delay_ms'] ?? 0), '--exit-with-parent'];
+    $tls = $opts['tls'] ?? null;
+    $plain = !empty($opts['plain']);
+    $cmd = [$opts['node'] ?? 'node', __DIR__ . '/h2front.mjs', '--port', '0', '--delay-ms', (string)(int)($opts['delay_ms'] ?? 0),
+            '--exit-with-parent'];
+    if ($plain) {
+        $cmd[] = '--plain';
+    } else {
+        array_push($cmd, '--cert', $tls['cert'], '--key', $tls['key']);
+    }
     if (!empty($opts['backend'])) {
         array_push($cmd, '--backend', $opts['backend']['url']);
     } else {
@@ -73,17 +81,18 @@ function h2front_start(array $opts): array
             $line .= (string)$chunk;
         }
     }
-    if (!preg_match('~^h2front listening on https://([^\s]+):(\d+)\s*$~m', $line, $m)) {
+    if (!preg_match('~^h2front listening on (https?)://([^\s]+):(\d+)(?: control (http://\S+))?\s*$~m', $line, $m)) {
         proc_terminate($proc, 9);
         fclose($pipes[1]);
         proc_close($proc);
         throw new RuntimeException("h2front did not start (stdout " . json_encode($line) . "); stderr:\n" . @file_get_contents($log));
     }
     $f = [
-        'url' => "https://{$m[1]}:{$m[2]}", 'port' => (int)$m[2], 'proc' => $proc,
+        // url: where receiver_http() sends control requests (a separate HTTP/1.1 port for h2c)
+        'url' => ($m[4] ?? '') !== '' ? $m[4] : "{$m[1]}://{$m[2]}:{$m[3]}", 'port' => (int)$m[3], 'proc' => $proc,
         'pid' => proc_get_status($proc)['pid'], 'stdout' => $pipes[1],
-        'dsn' => "https://{$key}@{$m[1]}:{$m[2]}/{$project}", 'key' => $key, 'project' => $project,
-        'log' => $log, 'record' => null, 'ca' => $tls['ca'],
+        'dsn' => "{$m[1]}://{$key}@{$m[2]}:{$m[3]}/{$project}", 'key' => $key, 'project' => $project,
+        'log' => $log, 'record' => null, 'ca' => $tls['ca'] ?? null,
     ];
     if (!isset($GLOBALS['__sentry_test_receivers'])) {
         $GLOBALS['__sentry_test_receivers'] = [];
