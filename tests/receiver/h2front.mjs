@@ -28,7 +28,8 @@
 //   GET  /_front/stats  -> {requests, by_protocol:{"2.0":n,"1.1":n}, connections (TLS
 //        connections accepted), max_open_connections, open_connections,
 //        envelope_connections (connections that carried an envelope POST; control requests
-//        are not counted), open_/max_open_envelope_connections, max_in_flight
+//        are not counted), open_/max_open_envelope_connections, tls_resumed (TLS
+//        connections that resumed an earlier session), max_in_flight
 //        (concurrent envelope requests), delay_ms, envelopes_ok, unique_event_ids,
 //        duplicates, invalid, backend_errors}
 //   POST /_front/config {"delay_ms": N, "hold": bool}   POST /_front/reset (counters)
@@ -79,7 +80,7 @@ function freshStats() {
     requests: 0, by_protocol: {}, connections: 0, open_connections: 0, max_open_connections: 0,
     envelope_connections: 0, open_envelope_connections: 0, max_open_envelope_connections: 0,
     in_flight: 0, max_in_flight: 0, envelopes_ok: 0, unique_event_ids: 0, duplicates: 0,
-    invalid: 0, backend_errors: 0,
+    invalid: 0, backend_errors: 0, tls_resumed: 0,
   };
 }
 let stats = freshStats();
@@ -253,6 +254,7 @@ const server = opts.plain
   : http2.createSecureServer({ ...serverOptions, cert: fs.readFileSync(opts.cert), key: fs.readFileSync(opts.key) });
 server.on(opts.plain ? 'connection' : 'secureConnection', (sock) => {
   stats.connections++;
+  if (!opts.plain && sock.isSessionReused()) stats.tls_resumed++;
   stats.open_connections++;
   stats.max_open_connections = Math.max(stats.max_open_connections, stats.open_connections);
   sock.on('close', () => { stats.open_connections--; });
