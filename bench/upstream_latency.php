@@ -21,7 +21,8 @@
  * enqueues N ~1 KB events at once and times from the first enqueue to the last event sent.
  * Drainer CPU: user+system ticks of the process's threads other than the main one (the
  * drainer thread; /proc/self/task/<tid>/stat, 10 ms ticks: "n/a" when a run used < 50 ms)
- * over that window, per event. Connections:
+ * over that window, per event. TLS resumed: connections that resumed an earlier TLS session
+ * (the sender's curl share). Connections:
  * what the sink counted (TLS connections that carried envelopes; most at once).
  * Prints a Markdown section on stdout; timings are reported, never judged.
  */
@@ -213,6 +214,7 @@ for ($rep = 1; $rep <= $reps; $rep++) {
             }
             $fs = h2front_stats($front);
             $r += ['delay' => $delay, 'mode' => $mode, 'rep' => $rep, 'connections' => $fs['envelope_connections'],
+                   'resumed' => $fs['envelope_tls_resumed'],
                    'max_open' => $fs['max_open_envelope_connections'], 'max_in_flight' => $fs['max_in_flight'],
                    'protocols' => $fs['by_protocol'], 'unique' => $fs['unique_event_ids'], 'duplicates' => $fs['duplicates'],
                    'invalid' => $fs['invalid']];
@@ -235,7 +237,7 @@ echo <<<'MD'
 Issue #10: Sentry is tens to hundreds of milliseconds away and speaks HTTP/2 over TLS. The upstream here is `tests/receiver/h2front.mjs --sink` (Node's `http2` module, TLS with a throwaway CA made by openssl, ALPN `h2` and `http/1.1`), which answers every envelope after the given delay; it decodes each envelope and counts event_ids, so losses and duplicates show. The same ~1 KB event as the other benchmarks, gzip on. Per delay and round, interleaved: ours with **default settings** (HTTP/2: `transport.max_in_flight=512` streams, `transport.max_connections=4`); ours with `transport.http_version=1.1` and otherwise defaults (`transport.max_connections_http1=64`); the seed plugin's model (`transport.max_in_flight=4`, its `queue.workers=4`: 4 transfers, one event each); sentry-php's model (one blocking request per event, PHP ext/curl with one reused handle: its best case). Ours: one PHP process is the drainer, enqueues N events at once (`queue.buffer_size` raised to N + 1000: the default 1,000 would refuse most of a run) and is timed from the first enqueue to the last event sent. Drainer CPU: user+system time of the process's threads other than the main one (the drainer thread), per event (10 ms ticks). Connections: TLS connections that carried envelopes, total and most open at once; the front closes an HTTP/2 connection gracefully after 900 streams (as nginx does after `keepalive_requests`, 1,000), so the total grows with N while at most 4 are open. The sink runs on the same 2 vCPUs: at 0–20 ms both are CPU-bound and compete.
 
 MD;
-echo "\n| upstream delay | sender | events/run | median events/s | runs (events/s) | vs sdk model (median) | connections (most at once) | streams in flight (max) | drainer CPU µs/event (median) | protocol | lost / duplicates | network errors (retried) |\n";
+echo "\n| upstream delay | sender | events/run | median events/s | runs (events/s) | vs sdk model (median) | connections (most at once; TLS sessions resumed) | streams in flight (max) | drainer CPU µs/event (median) | protocol | lost / duplicates | network errors (retried) |\n";
 echo "|---:|---|---:|---:|---|---:|---|---:|---:|---|---|---:|\n";
 $med = [];
 foreach ($delays as $delay) {
@@ -246,7 +248,7 @@ foreach ($delays as $delay) {
     $med[$delay]['sdk'] ??= 0.0;
     foreach ($modes as $mode) {
         $rs = array_values(array_filter($results, static fn($r) => $r['delay'] === $delay && $r['mode'] === $mode));
-        $conns = implode(' / ', array_map(static fn($r) => "{$r['connections']} ({$r['max_open']})", $rs));
+        $conns = implode(' / ', array_map(static fn($r) => "{$r['connections']} ({$r['max_open']}; {$r['resumed']} TLS resumed)", $rs));
         $protos = [];
         foreach ($rs as $r) {
             foreach ($r['protocols'] as $k => $v) {

@@ -20,6 +20,9 @@
  * (3) transport.http_version=2-prior-knowledge, DSN http://: 20 events over cleartext HTTP/2
  *     (a front that speaks only h2c), delivered once each, no network error; on one connection
  *     with libcurl ≥ 8.0.0, one per request before (7.88 cannot reuse h2c connections).
+ * (4) a front that closes every connection gracefully after 50 streams: 300 events all
+ *     delivered once over ≥ 6 connections, and every reconnection resumed the TLS session
+ *     (the sender's curl share of TLS sessions).
  */
 
 declare(strict_types=1);
@@ -145,7 +148,35 @@ e2e_main(static function () use ($so): string {
                $o3['curl_major'], json_encode($o3['metrics']));
     e2e_assert($st3['delivered_unique'] === 20 && $st3['duplicates'] === 0 && $st3['invalid'] === 0, '(3) receiver: %s',
                dl_stats_brief($st3));
+
+    // (4) a server that ends every connection after 50 streams (as nginx after
+    // keepalive_requests): 300 events, every reconnect resumes the TLS session (curl share).
+    receiver_reset($r);
+    $g = h2front_start(['tls' => $tls, 'backend' => $r, 'streams_per_connection' => 50, 'log' => "$tmp/h2front50.log"]);
+    $o4 = dl_run('goaway', $so, ['transport.ca_info' => $tls['ca'], 'send_client_reports' => '0']
+        + dl_base_ini($g['dsn'], e2e_queue_name('http2g'), $tmp), $tmp, <<<'PHP'
+        $ids = [];
+        for ($i = 0; $i < 300; $i++) {
+            $ids[] = SentryTransport::sendEvent(['message' => "goaway $i", 'level' => 'error'])['event_id'];
+        }
+        out('flushed', SentryTransport::flush(60.0));
+        out('ids', $ids);
+        PHP, $g, 90.0);
+    $gs = h2front_stats($g);
+    $st4 = receiver_wait_delivered($r, 300, 10.0);
+    e2e_log('(4) front %s; receiver %s', json_encode($gs), dl_stats_brief($st4));
+    $by = e2e_delivered_by_id($r);
+    $bad = array_values(array_filter($o4['ids'], static fn($id) => count($by[$id] ?? []) !== 1));
+    e2e_assert($o4['flushed'] === true && count($o4['ids']) === 300 && $bad === [] && $st4['invalid'] === 0,
+               '(4) %d of 300 not delivered exactly once; receiver %s', count($bad), dl_stats_brief($st4));
+    // Not asserted: how many were open at once. A connection that got GOAWAY stays open on
+    // the server's side until its streams are answered, while curl opens its successor.
+    e2e_assert($gs['envelope_connections'] >= 6, '(4) %d connections for 300 streams at 50 per connection',
+               $gs['envelope_connections']);
+    e2e_assert($gs['envelope_tls_resumed'] === $gs['envelope_connections'] - 1,
+               '(4) %d of %d reconnections resumed the TLS session', $gs['envelope_tls_resumed'], $gs['envelope_connections'] - 1);
     return sprintf('%d events over HTTP/2, %d connection(s); %d streams in flight before the protocol was known, %d after; '
-                   . '20 over h2c with 2-prior-knowledge', H2_FIRST + H2_SECOND, $fs['envelope_connections'], $s1['in_flight'],
-                   $s2['in_flight']);
+                   . '20 over h2c with 2-prior-knowledge; 300 over %d connections of 50 streams (%d open at once), '
+                   . '%d TLS resumptions', H2_FIRST + H2_SECOND, $fs['envelope_connections'], $s1['in_flight'], $s2['in_flight'],
+                   $gs['envelope_connections'], $gs['max_open_envelope_connections'], $gs['envelope_tls_resumed']);
 });

@@ -28,8 +28,9 @@
 //   GET  /_front/stats  -> {requests, by_protocol:{"2.0":n,"1.1":n}, connections (TLS
 //        connections accepted), max_open_connections, open_connections,
 //        envelope_connections (connections that carried an envelope POST; control requests
-//        are not counted), open_/max_open_envelope_connections, tls_resumed (TLS
-//        connections that resumed an earlier session), max_in_flight
+//        are not counted), open_/max_open_envelope_connections, tls_resumed /
+//        envelope_tls_resumed (TLS connections, all / envelope-carrying ones, that resumed an
+//        earlier TLS session), max_in_flight
 //        (concurrent envelope requests), delay_ms, envelopes_ok, unique_event_ids,
 //        duplicates, invalid, backend_errors}
 //   POST /_front/config {"delay_ms": N, "hold": bool}   POST /_front/reset (counters)
@@ -80,7 +81,7 @@ function freshStats() {
     requests: 0, by_protocol: {}, connections: 0, open_connections: 0, max_open_connections: 0,
     envelope_connections: 0, open_envelope_connections: 0, max_open_envelope_connections: 0,
     in_flight: 0, max_in_flight: 0, envelopes_ok: 0, unique_event_ids: 0, duplicates: 0,
-    invalid: 0, backend_errors: 0, tls_resumed: 0,
+    invalid: 0, backend_errors: 0, tls_resumed: 0, envelope_tls_resumed: 0,
   };
 }
 let stats = freshStats();
@@ -93,6 +94,8 @@ function countCarrier(req) {
   if (!conn || carriers.has(conn)) return;
   carriers.add(conn);
   stats.envelope_connections++;
+  const tlsSock = req.stream ? conn.socket : conn;
+  if (tlsSock && typeof tlsSock.isSessionReused === 'function' && tlsSock.isSessionReused()) stats.envelope_tls_resumed++;
   stats.open_envelope_connections++;
   stats.max_open_envelope_connections = Math.max(stats.max_open_envelope_connections, stats.open_envelope_connections);
   const gen = stats;

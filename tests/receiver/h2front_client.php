@@ -40,7 +40,7 @@ function h2front_make_cert(string $dir): array
 /**
  * Start h2front.mjs on a free port. $opts: tls (from h2front_make_cert; or plain => true for
  * cleartext HTTP/2 with prior knowledge: the DSN is http://…, the control API is reached on a
- * separate HTTP/1.1 port, $f['url']), backend (a
+ * separate HTTP/1.1 port, $f['url']), streams_per_connection (default 900), backend (a
  * receiver_start() answer) or sink => true, delay_ms, node (default 'node'), key/project (for
  * the DSN; default the backend's, else RECEIVER_DEFAULT_KEY/42), timeout (10 s).
  */
@@ -54,6 +54,9 @@ function h2front_start(array $opts): array
         $cmd[] = '--plain';
     } else {
         array_push($cmd, '--cert', $tls['cert'], '--key', $tls['key']);
+    }
+    if (isset($opts['streams_per_connection'])) {
+        array_push($cmd, '--streams-per-connection', (string)(int)$opts['streams_per_connection']);
     }
     if (!empty($opts['backend'])) {
         array_push($cmd, '--backend', $opts['backend']['url']);
