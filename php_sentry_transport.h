@@ -42,6 +42,11 @@ ZEND_BEGIN_MODULE_GLOBALS(sentry_transport)
     char *ini_transport_proxy;
     char *ini_transport_proxy_auth;
     char *ini_transport_ca_info;
+    /* HTTP/2 and in-flight window (issue #10) */
+    char *ini_transport_http_version;
+    char *ini_transport_max_in_flight;
+    char *ini_transport_max_connections;
+    char *ini_transport_max_connections_http1;
 
     char *ini_retry_max_attempts;
     char *ini_retry_initial_backoff;

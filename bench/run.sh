@@ -3,11 +3,14 @@
 #   1. request-path latency of sendEvent() vs a synchronous ext/curl POST (bench/latency.php)
 #   2. drain throughput vs a plain C curl-multi sender (bench/throughput.sh)
 #   3. shared memory held by 10,000 queued 1 KB events (bench/memory.php)
+#   4. delivered events/s against a TLS upstream answering after 0/20/100/300 ms, HTTP/2 and
+#      HTTP/1.1, beside the seed's and sentry-php's models (bench/upstream_latency.php)
 #
 #   bash bench/run.sh
 #
 # Tunables (environment): BENCH_CALLS=20000 BENCH_WARMUP=2000 BENCH_TP_N=30000 BENCH_TP_REPS=5
-#   BENCH_TP_WORKERS="4 8" BENCH_MEM_COUNT=10000 BENCH_OUT=bench/RESULTS.md
+#   BENCH_TP_WORKERS="4 8" BENCH_MEM_COUNT=10000 BENCH_UL_REPS=3 BENCH_UL_DELAYS=0,20,100,300
+#   BENCH_OUT=bench/RESULTS.md
 # Installs nothing itself: if nginx or PHP's curl extension is missing it runs
 # scripts/deps.sh (nginx-light, php8.2-curl, …). Timings are reported, never judged: the
 # script fails only when a benchmark cannot run.
@@ -22,6 +25,8 @@ TP_N=${BENCH_TP_N:-30000}
 TP_REPS=${BENCH_TP_REPS:-5}
 TP_WORKERS=${BENCH_TP_WORKERS:-"4 8"}
 MEM_COUNT=${BENCH_MEM_COUNT:-10000}
+UL_REPS=${BENCH_UL_REPS:-3}
+UL_DELAYS=${BENCH_UL_DELAYS:-0,20,100,300}
 OUT=${BENCH_OUT:-$here/RESULTS.md}
 
 if ! command -v nginx >/dev/null || ! php -n -d extension=curl -r 'exit(function_exists("curl_init") ? 0 : 1);' 2>/dev/null; then
@@ -84,6 +89,10 @@ for mem in 16M 64M; do
 done
 php -n "$here/memory_report.php" "${mem_files[@]}" >"$tmp/memory.md"
 
+# ---------------------------------------------------------------- 4. far upstream (issue #10)
+echo "bench: 4 delivered events/s against a far upstream (HTTP/2, HTTP/1.1)" >&2
+php -n "$here/upstream_latency.php" "$SO" "$UL_REPS" "$UL_DELAYS" >"$tmp/upstream.md"
+
 # ---------------------------------------------------------------- RESULTS.md
 t_end=$(date +%s)
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -142,5 +151,13 @@ dirty=$(git status --porcelain -- src php_sentry_transport.h config.m4 2>/dev/nu
     echo '```'
     echo
     cat "$tmp/memory.md"
+    echo
+    echo "## 4. Delivered events/s against a far upstream, HTTP/2 and HTTP/1.1"
+    echo
+    echo '```'
+    echo "BENCH_UL_REPS=$UL_REPS BENCH_UL_DELAYS=$UL_DELAYS bash bench/run.sh   # or alone: bash bench/upstream_latency.sh $UL_REPS $UL_DELAYS"
+    echo '```'
+    echo
+    cat "$tmp/upstream.md"
 } >"$OUT"
 echo "bench: wrote $OUT in $((t_end - t_start)) s" >&2

@@ -69,6 +69,8 @@ tests=(
     "pcntl_fork|pcntl_fork.php|180"
     "pcntl_fork[tls]|pcntl_fork.php --tls=1|180"
     "capture_errors|capture_errors.php|180"
+    "http2|http2.php|180"
+    "slow_upstream|slow_upstream.php|240"
 )
 
 passed=0

@@ -29,6 +29,9 @@ void st_config_defaults(st_config *c)
     c->connect_timeout_ms = 10 * 1000;
     c->compression = true;
     c->ssl_verify = true;
+    c->http_version = ST_HTTP_AUTO;
+    c->max_connections = 4;
+    c->max_connections_http1 = 64;
 
     c->max_attempts = 3;
     c->initial_backoff_ms = 1000;
@@ -39,7 +42,7 @@ void st_config_defaults(st_config *c)
     c->dead_letter_max_bytes = 100u * 1024u * 1024u;
 
     c->buffer_size = 1000;
-    c->workers = 4;
+    c->workers = 512;
     c->batch_size = 10;
     c->batch_timeout_ms = 5 * 1000;
     st_strlcpy(c->queue_name, "default", sizeof(c->queue_name));
@@ -249,6 +252,40 @@ int st_parse_log_level(const char *s, st_log_level *out)
     else
         return -1;
     return 0;
+}
+
+int st_parse_http_version(const char *s, st_http_version *out)
+{
+    if (!s)
+        return -1;
+    const char *p;
+    size_t n;
+    trim(s, &p, &n);
+    if (word_eq(p, n, "auto"))
+        *out = ST_HTTP_AUTO;
+    else if (word_eq(p, n, "1.1"))
+        *out = ST_HTTP_1_1;
+    else if (word_eq(p, n, "2"))
+        *out = ST_HTTP_2;
+    else if (word_eq(p, n, "2-prior-knowledge"))
+        *out = ST_HTTP_2_PRIOR;
+    else
+        return -1;
+    return 0;
+}
+
+const char *st_http_version_name(st_http_version v)
+{
+    switch (v) {
+    case ST_HTTP_1_1:
+        return "1.1";
+    case ST_HTTP_2:
+        return "2";
+    case ST_HTTP_2_PRIOR:
+        return "2-prior-knowledge";
+    default:
+        return "auto";
+    }
 }
 
 /* Trimmed copy of a numeric value into buf; -1 if empty or implausibly long. */

@@ -13,6 +13,14 @@ typedef enum st_log_level {
     ST_LOG_OFF = 4,
 } st_log_level;
 
+/* transport.http_version */
+typedef enum st_http_version {
+    ST_HTTP_AUTO = 0,    /* HTTP/2 through ALPN on https, HTTP/1.1 on http */
+    ST_HTTP_1_1 = 1,     /* HTTP/1.1 only */
+    ST_HTTP_2 = 2,       /* HTTP/2: ALPN on https, an Upgrade attempt on http */
+    ST_HTTP_2_PRIOR = 3, /* HTTP/2 without negotiation (h2c on http) */
+} st_http_version;
+
 typedef struct st_config {
     bool enabled;
     char dsn[1024];
@@ -35,6 +43,9 @@ typedef struct st_config {
     char proxy[1024];
     char proxy_auth[512]; /* "user:password" — a secret */
     char ca_info[1024];
+    st_http_version http_version;
+    int max_connections;       /* connections per upstream when it multiplexes (HTTP/2) */
+    int max_connections_http1; /* connections per upstream over HTTP/1.1 (one transfer each) */
 
     /* retry.* */
     int max_attempts;
@@ -48,7 +59,7 @@ typedef struct st_config {
 
     /* queue.* */
     int buffer_size; /* max records queued */
-    int workers;     /* transfers in flight */
+    int workers;     /* transfers in flight: transport.max_in_flight (queue.workers: alias) */
     int batch_size;  /* records taken per lock by the drainer */
     int64_t batch_timeout_ms;
     char queue_name[64];
@@ -85,6 +96,10 @@ int st_parse_size(const char *s, uint64_t *out);
 int st_parse_bool(const char *s, bool *out);
 /* "debug" "info" "warning"/"warn" "error" "off"/"none"; case-insensitive. */
 int st_parse_log_level(const char *s, st_log_level *out);
+/* "auto", "1.1", "2", "2-prior-knowledge"; case-insensitive. */
+int st_parse_http_version(const char *s, st_http_version *out);
+/* Its php.ini spelling. */
+const char *st_http_version_name(st_http_version v);
 /* Integer within [min, max]. */
 int st_parse_int_range(const char *s, long min, long max, long *out);
 /* Decimal number within [min, max]. */

@@ -295,12 +295,18 @@ static bool lead(st_drainer *d)
         }
         if (probe)
             room = 1;
-        if (room > 0) {
-            taken = st_queue_take(d->q, st_now_wall_ms(), recs, room < batch ? room : batch);
-            if (probe && taken == 0)
+        /* Fill the whole in-flight window, queue.batch_size records per lock. */
+        while (room > 0) {
+            int want = room < batch ? room : batch;
+            int n = st_queue_take(d->q, st_now_wall_ms(), recs, want);
+            if (probe && n == 0)
                 st_health_probe_cancel(health);
-            for (int i = 0; i < taken; i++)
+            for (int i = 0; i < n; i++)
                 dispatch(d, s, gz, &recs[i]);
+            taken += n;
+            if (n < want || probe)
+                break;
+            room = st_sender_capacity(s);
         }
         int64_t now_mono = st_now_mono_ms();
         if (now_mono - last_tick >= ST_SIDE_TICK_MS) {

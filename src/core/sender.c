@@ -1,4 +1,14 @@
-/* curl multi delivery. Runs on the drainer thread only. */
+/* curl multi delivery. Runs on the drainer thread only.
+ *
+ * HTTP/2 (issue #10): every transfer waits for a connection that may multiplex
+ * (CURLOPT_PIPEWAIT), so an HTTP/2 upstream gets one connection that carries up to
+ * transport.max_in_flight streams, more connections (at most transport.max_connections)
+ * only when the server's stream limit is reached. Until a response says which protocol the
+ * upstream speaks, and whenever it speaks HTTP/1.1, transfers in flight are capped at
+ * transport.max_connections_http1 (one per connection: no transfer waits in curl's queue
+ * with its timeout running). The multi handle, its connection cache and the TLS session
+ * cache live as long as the sender: idle gaps reuse connections, a new drainer connects
+ * once. */
 #include "sender.h"
 #include "log.h"
 
@@ -26,11 +36,25 @@ typedef struct st_header_set {
     struct curl_slist *gzip;
 } st_header_set;
 
+#define ST_UPSTREAMS_MAX 8 /* a queue has at most 8 DSNs, so at most 8 hosts */
+
+/* What the upstream was last seen to speak. */
+enum { ST_PROTO_UNKNOWN, ST_PROTO_HTTP1, ST_PROTO_MULTIPLEX };
+
 struct st_sender {
     CURLM *multi;
+    CURLSH *share; /* TLS sessions and DNS, across the easy handles */
     st_transfer *slots;
+    int *free_slots; /* stack of free slot indexes */
+    int nfree;
     int nslots;
     int inflight;
+    int proto;
+    /* libcurl < 8.0.0 cannot reuse a cleartext HTTP/2 prior-knowledge connection: every
+     * request after the first fails with "Error in the HTTP2 framing layer" (curl issue
+     * 10634). Then such a request gets a fresh connection of its own, and the window stays
+     * the HTTP/1.1 one. */
+    bool h2c_no_reuse;
     st_config cfg;
     st_header_set headers[ST_HEADER_CACHE];
     int nheaders;
@@ -140,6 +164,21 @@ static void apply_static_options(st_sender *s, CURL *e, st_transfer *t)
 #else
     curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
+    static const long versions[] = {
+        [ST_HTTP_AUTO] = CURL_HTTP_VERSION_2TLS,
+        [ST_HTTP_1_1] = CURL_HTTP_VERSION_1_1,
+        [ST_HTTP_2] = CURL_HTTP_VERSION_2_0,
+        [ST_HTTP_2_PRIOR] = CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE,
+    };
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, versions[c->http_version & 3]);
+    /* Wait for a connection that may multiplex rather than open one more. */
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    if (s->share)
+        curl_easy_setopt(e, CURLOPT_SHARE, s->share);
+    /* Idle gaps: keep the kept-alive connections known to be alive. */
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, 30L);
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, 15L);
     curl_easy_setopt(e, CURLOPT_USERAGENT, ST_SDK_NAME "/" ST_VERSION);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard_body);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
@@ -163,6 +202,28 @@ static void warn_if_unverified(const st_config *cfg)
                NULL);
 }
 
+/* Connections per upstream for what it was last seen to speak. */
+static void apply_connection_limit(st_sender *s, int proto)
+{
+    if (proto == ST_PROTO_MULTIPLEX && s->h2c_no_reuse)
+        proto = ST_PROTO_HTTP1;
+    if (s->proto == proto)
+        return;
+    s->proto = proto;
+    long conns =
+        proto == ST_PROTO_MULTIPLEX ? s->cfg.max_connections : s->cfg.max_connections_http1;
+    curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, conns);
+}
+
+/* Transfers allowed in flight now: a stream each on a multiplexed upstream, otherwise one
+ * per connection. */
+static int window(const st_sender *s)
+{
+    if (s->proto == ST_PROTO_MULTIPLEX)
+        return s->nslots;
+    return s->nslots < s->cfg.max_connections_http1 ? s->nslots : s->cfg.max_connections_http1;
+}
+
 st_sender *st_sender_new(const st_config *cfg, char *err, size_t errlen)
 {
     warn_if_unverified(cfg);
@@ -170,18 +231,39 @@ st_sender *st_sender_new(const st_config *cfg, char *err, size_t errlen)
     if (!s)
         goto oom;
     s->cfg = *cfg;
+    if (s->cfg.max_connections < 1)
+        s->cfg.max_connections = 1;
+    if (s->cfg.max_connections_http1 < 1)
+        s->cfg.max_connections_http1 = 1;
     s->nslots = cfg->workers > 0 ? cfg->workers : 1;
     s->slots = calloc((size_t)s->nslots, sizeof *s->slots);
+    s->free_slots = calloc((size_t)s->nslots, sizeof *s->free_slots);
     s->multi = curl_multi_init();
-    if (!s->slots || !s->multi)
+    if (!s->slots || !s->free_slots || !s->multi)
         goto oom;
-    curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)s->nslots);
-    for (int i = 0; i < s->nslots; i++) {
-        s->slots[i].easy = curl_easy_init();
-        if (!s->slots[i].easy)
-            goto oom;
-        apply_static_options(s, s->slots[i].easy, &s->slots[i]);
+    for (int i = s->nslots - 1; i >= 0; i--)
+        s->free_slots[s->nfree++] = i;
+    /* One thread uses the share: no lock callbacks needed. */
+    s->share = curl_share_init();
+    if (s->share) {
+        curl_share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+        curl_share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
     }
+    curl_multi_setopt(s->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+#if LIBCURL_VERSION_NUM >= 0x074300 /* 7.67.0 */
+    /* Streams per connection: the whole window if the server allows as many. */
+    curl_multi_setopt(s->multi, CURLMOPT_MAX_CONCURRENT_STREAMS, (long)s->nslots);
+#endif
+    /* The idle pool survives gaps: by default curl keeps 4 per transfer still added, so
+     * after a burst it would close all but a few. */
+    long pool = s->cfg.max_connections_http1 > s->cfg.max_connections ? s->cfg.max_connections_http1
+                                                                      : s->cfg.max_connections;
+    curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, pool * ST_UPSTREAMS_MAX);
+    curl_multi_setopt(s->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, pool * ST_UPSTREAMS_MAX);
+    s->proto = -1;
+    s->h2c_no_reuse = cfg->http_version == ST_HTTP_2_PRIOR &&
+                      curl_version_info(CURLVERSION_NOW)->version_num < 0x080000;
+    apply_connection_limit(s, ST_PROTO_UNKNOWN);
     return s;
 oom:
     snprintf(err, errlen, "cannot initialise libcurl");
@@ -207,13 +289,17 @@ void st_sender_free(st_sender *s)
     }
     if (s->multi)
         curl_multi_cleanup(s->multi);
+    if (s->share)
+        curl_share_cleanup(s->share);
     free(s->slots);
+    free(s->free_slots);
     free(s);
 }
 
 int st_sender_capacity(const st_sender *s)
 {
-    return s->nslots - s->inflight;
+    int room = window(s) - s->inflight;
+    return room > 0 ? room : 0;
 }
 int st_sender_inflight(const st_sender *s)
 {
@@ -223,15 +309,19 @@ int st_sender_inflight(const st_sender *s)
 int st_sender_submit(st_sender *s, const st_dsn *dsn, char *body, size_t len, bool gzipped,
                      void *ctx)
 {
-    st_transfer *t = NULL;
-    for (int i = 0; i < s->nslots; i++)
-        if (!s->slots[i].busy) {
-            t = &s->slots[i];
-            break;
-        }
-    if (!t) {
+    if (s->nfree == 0) {
         free(body);
         return -1;
+    }
+    int idx = s->free_slots[s->nfree - 1];
+    st_transfer *t = &s->slots[idx];
+    if (!t->easy) { /* made on first use: the window may be far larger than the traffic */
+        t->easy = curl_easy_init();
+        if (!t->easy) {
+            free(body);
+            return -1;
+        }
+        apply_static_options(s, t->easy, t);
     }
     CURL *e = t->easy;
     struct curl_slist *h = headers_for(s, dsn, gzipped);
@@ -246,6 +336,11 @@ int st_sender_submit(st_sender *s, const st_dsn *dsn, char *body, size_t len, bo
     t->aborting = false;
     /* Static options were set once; only what differs per request is set here. */
     curl_easy_setopt(e, CURLOPT_URL, dsn->endpoint);
+    if (s->h2c_no_reuse) {
+        long fresh = strncmp(dsn->endpoint, "http://", 7) == 0 ? 1L : 0L;
+        curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, fresh);
+        curl_easy_setopt(e, CURLOPT_FORBID_REUSE, fresh);
+    }
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
@@ -255,6 +350,7 @@ int st_sender_submit(st_sender *s, const st_dsn *dsn, char *body, size_t len, bo
         return -1;
     }
     t->busy = true;
+    s->nfree--;
     s->inflight++;
     return 0;
 }
@@ -265,6 +361,11 @@ static void finish(st_sender *s, st_transfer *t, CURLcode code, st_send_done_fn 
     r->curl_code = (int)code;
     if (code == CURLE_OK) {
         curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r->http_status);
+        long version = 0;
+        if (!t->aborting && r->http_status > 0 &&
+            curl_easy_getinfo(t->easy, CURLINFO_HTTP_VERSION, &version) == CURLE_OK && version)
+            apply_connection_limit(s, version >= CURL_HTTP_VERSION_2_0 ? ST_PROTO_MULTIPLEX
+                                                                       : ST_PROTO_HTTP1);
     } else {
         r->http_status = 0;
         snprintf(r->error, sizeof r->error, "%s", curl_easy_strerror(code));
@@ -275,6 +376,7 @@ static void finish(st_sender *s, st_transfer *t, CURLcode code, st_send_done_fn 
     free(t->body);
     t->body = NULL;
     t->busy = false;
+    s->free_slots[s->nfree++] = (int)(t - s->slots);
     s->inflight--;
     done(user, r);
 }

@@ -1,5 +1,8 @@
-/* HTTP delivery with one curl multi handle: up to `workers` transfers in flight,
- * connections kept alive, every network setting explicit (no getenv in the thread). */
+/* HTTP delivery with one curl multi handle: up to transport.max_in_flight transfers in
+ * flight (HTTP/2 streams over at most transport.max_connections connections, or one per
+ * connection over HTTP/1.1, at most transport.max_connections_http1), connections and TLS
+ * sessions kept for the sender's life, every network setting explicit (no getenv in the
+ * thread). */
 #ifndef ST_SENDER_H
 #define ST_SENDER_H
 

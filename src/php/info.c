@@ -148,6 +148,10 @@ void st_php_info_print(const st_config *cfg, const char *status_error)
     }
     row("sentry_transport.transport.proxy_auth", cfg->proxy_auth[0] != '\0' ? "****" : NOT_SET);
     row("sentry_transport.transport.ca_info", or_default(cfg->ca_info, "(libcurl default)"));
+    row("sentry_transport.transport.http_version", st_http_version_name(cfg->http_version));
+    row_int("sentry_transport.transport.max_in_flight", cfg->workers);
+    row_int("sentry_transport.transport.max_connections", cfg->max_connections);
+    row_int("sentry_transport.transport.max_connections_http1", cfg->max_connections_http1);
 
     row_int("sentry_transport.retry.max_attempts", cfg->max_attempts);
     row_duration("sentry_transport.retry.initial_backoff", cfg->initial_backoff_ms);

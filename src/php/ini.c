@@ -34,6 +34,9 @@
 #define ST_MIN_QUEUE_MEMORY (256ULL * 1024) /* header + a ring that holds a few events */
 #define ST_MAX_QUEUE_MEMORY (4ULL * 1024 * 1024 * 1024)
 #define ST_QUEUE_NAME_MAX 32
+/* Bounds of the in-flight window and the connection pools (issue #10). */
+#define ST_MAX_IN_FLIGHT 4096
+#define ST_MAX_CONNECTIONS 1024
 /* Bounds of the dead-letter directory (issue #3). */
 #define ST_MAX_DEAD_LETTER_FILES 1000000
 #define ST_MIN_DEAD_LETTER_BYTES (1ULL * 1024)
@@ -71,6 +74,12 @@ PHP_INI_BEGIN()
     ST_INI_ENTRY("transport.proxy", ini_transport_proxy, "")
     ST_INI_ENTRY("transport.proxy_auth", ini_transport_proxy_auth, "")
     ST_INI_ENTRY("transport.ca_info", ini_transport_ca_info, "")
+    /* HTTP/2 and in-flight window (issue #10). max_in_flight is "" so that the older
+     * queue.workers can still set it; the effective default is 512. */
+    ST_INI_ENTRY("transport.http_version", ini_transport_http_version, "auto")
+    ST_INI_ENTRY("transport.max_in_flight", ini_transport_max_in_flight, "")
+    ST_INI_ENTRY("transport.max_connections", ini_transport_max_connections, "4")
+    ST_INI_ENTRY("transport.max_connections_http1", ini_transport_max_connections_http1, "64")
 
     ST_INI_ENTRY("retry.max_attempts", ini_retry_max_attempts, "3")
     ST_INI_ENTRY("retry.initial_backoff", ini_retry_initial_backoff, "1s")
@@ -83,7 +92,7 @@ PHP_INI_BEGIN()
     ST_INI_ENTRY("retry.dead_letter_max_bytes", ini_retry_dead_letter_max_bytes, "100M")
 
     ST_INI_ENTRY("queue.buffer_size", ini_queue_buffer_size, "1000")
-    ST_INI_ENTRY("queue.workers", ini_queue_workers, "4")
+    ST_INI_ENTRY("queue.workers", ini_queue_workers, "") /* alias of transport.max_in_flight */
     ST_INI_ENTRY("queue.batch_size", ini_queue_batch_size, "10")
     ST_INI_ENTRY("queue.batch_timeout", ini_queue_batch_timeout, "5s")
     ST_INI_ENTRY("queue.name", ini_queue_name, "default")
@@ -305,6 +314,20 @@ static void load_size(bool warn, const char *label, const char *raw, uint64_t mi
                  hi);
         st_php_format_size(*dst, dflt, sizeof(dflt));
         report(warn, label, raw, false, expected, dflt);
+        return;
+    }
+    *dst = v;
+}
+
+static void load_http_version(bool warn, const char *label, const char *raw, st_http_version *dst)
+{
+    st_http_version v;
+    if (is_blank(raw)) {
+        return;
+    }
+    if (st_parse_http_version(raw, &v) != 0) {
+        report(warn, label, raw, false, "auto, 1.1, 2 or 2-prior-knowledge",
+               st_http_version_name(*dst));
         return;
     }
     *dst = v;
@@ -589,6 +612,12 @@ void st_php_config_load(st_config *out, bool warn)
               out->proxy_auth, sizeof(out->proxy_auth));
     load_text(warn, KEY("transport.ca_info"), STG(ini_transport_ca_info), &k_path, out->ca_info,
               sizeof(out->ca_info));
+    load_http_version(warn, KEY("transport.http_version"), STG(ini_transport_http_version),
+                      &out->http_version);
+    load_int(warn, KEY("transport.max_connections"), STG(ini_transport_max_connections), 1,
+             ST_MAX_CONNECTIONS, &out->max_connections);
+    load_int(warn, KEY("transport.max_connections_http1"), STG(ini_transport_max_connections_http1),
+             1, ST_MAX_CONNECTIONS, &out->max_connections_http1);
 
     /* retry.* */
     load_int(warn, KEY("retry.max_attempts"), STG(ini_retry_max_attempts), 1, 100,
@@ -627,7 +656,12 @@ void st_php_config_load(st_config *out, bool warn)
     /* queue.* */
     load_int(warn, KEY("queue.buffer_size"), STG(ini_queue_buffer_size), 1, 10000000,
              &out->buffer_size);
-    load_int(warn, KEY("queue.workers"), STG(ini_queue_workers), 1, 64, &out->workers);
+    /* queue.workers is the seed's name of transport.max_in_flight: used when the latter is
+     * not set. */
+    load_int(warn, KEY("queue.workers"), STG(ini_queue_workers), 1, ST_MAX_IN_FLIGHT,
+             &out->workers);
+    load_int(warn, KEY("transport.max_in_flight"), STG(ini_transport_max_in_flight), 1,
+             ST_MAX_IN_FLIGHT, &out->workers);
     load_int(warn, KEY("queue.batch_size"), STG(ini_queue_batch_size), 1, 1000, &out->batch_size);
     load_duration(warn, KEY("queue.batch_timeout"), STG(ini_queue_batch_timeout), 1,
                   &out->batch_timeout_ms);

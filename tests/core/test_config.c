@@ -23,7 +23,10 @@ TEST(defaults_are_the_seed_values)
     CHECK(c.max_backoff_ms == 300000);
     CHECK(c.dead_letter_queue);
     CHECK(c.buffer_size == 1000);
-    CHECK(c.workers == 4);
+    CHECK(c.workers == 512);
+    CHECK(c.http_version == ST_HTTP_AUTO);
+    CHECK(c.max_connections == 4);
+    CHECK(c.max_connections_http1 == 64);
     CHECK(c.batch_size == 10);
     CHECK(c.batch_timeout_ms == 5000);
     CHECK_STR(c.queue_name, "default");
@@ -190,6 +193,22 @@ TEST(log_levels)
     CHECK(st_parse_log_level("errors", &l) == -1 && l == ST_LOG_INFO);
 }
 
+TEST(http_versions)
+{
+    st_http_version v = ST_HTTP_1_1;
+    CHECK(st_parse_http_version("auto", &v) == 0 && v == ST_HTTP_AUTO);
+    CHECK(st_parse_http_version(" 1.1 ", &v) == 0 && v == ST_HTTP_1_1);
+    CHECK(st_parse_http_version("2", &v) == 0 && v == ST_HTTP_2);
+    CHECK(st_parse_http_version("2-PRIOR-knowledge", &v) == 0 && v == ST_HTTP_2_PRIOR);
+    const char *bad[] = {"", "3", "h2", "2.0", "1", "http/1.1", "2-prior", "auto2"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        v = ST_HTTP_2;
+        CHECK(st_parse_http_version(bad[i], &v) == -1 && v == ST_HTTP_2);
+    }
+    CHECK(strcmp(st_http_version_name(ST_HTTP_2_PRIOR), "2-prior-knowledge") == 0);
+    CHECK(strcmp(st_http_version_name(ST_HTTP_AUTO), "auto") == 0);
+}
+
 TEST(int_ranges)
 {
     long v = -7;
@@ -235,6 +254,7 @@ int main(void)
     RUN(bad_sizes);
     RUN(bools);
     RUN(log_levels);
+    RUN(http_versions);
     RUN(int_ranges);
     RUN(double_ranges);
     CHECK_DONE();

@@ -17,7 +17,8 @@ $cases = [
     [['queue.buffer_size' => '1k'], 'queue.buffer_size'],
     [[], 'queue.workers'],
     [['queue.workers' => '8'], 'queue.workers'],
-    [['queue.workers' => '65'], 'queue.workers'],
+    [['queue.workers' => '4096'], 'queue.workers'],
+    [['queue.workers' => '4097'], 'queue.workers'],
     [['queue.workers' => '-1'], 'queue.workers'],
     [[], 'queue.batch_size'],
     [['queue.batch_size' => '50'], 'queue.batch_size'],
@@ -80,12 +81,13 @@ queue.buffer_size=10000001 -> 1000
     ! sentry_transport.queue.buffer_size: invalid value "10000001" (expected an integer from 1 to 10000000), using default 1000
 queue.buffer_size=1k -> 1000
     ! sentry_transport.queue.buffer_size: invalid value "1k" (expected an integer from 1 to 10000000), using default 1000
-(queue.workers not set) -> 4
+(queue.workers not set) -> 512
 queue.workers=8 -> 8
-queue.workers=65 -> 4
-    ! sentry_transport.queue.workers: invalid value "65" (expected an integer from 1 to 64), using default 4
-queue.workers=-1 -> 4
-    ! sentry_transport.queue.workers: invalid value "-1" (expected an integer from 1 to 64), using default 4
+queue.workers=4096 -> 4096
+queue.workers=4097 -> 512
+    ! sentry_transport.queue.workers: invalid value "4097" (expected an integer from 1 to 4096), using default 512
+queue.workers=-1 -> 512
+    ! sentry_transport.queue.workers: invalid value "-1" (expected an integer from 1 to 4096), using default 512
 (queue.batch_size not set) -> 10
 queue.batch_size=50 -> 50
 queue.batch_size=0 -> 10

@@ -34,6 +34,10 @@ $invalid = [
     'transport.proxy' => ["http://u:inisecret4@proxy\x01.local", 'http://u:inisecret5@' . str_repeat('p', 1024)],
     'transport.proxy_auth' => ["u:inisecret6\x7f", 'u:inisecret7' . str_repeat('a', 512)],
     'transport.ca_info' => ['certs/ca.pem', '~/ca.pem', "/etc/ca\t.pem"],
+    'transport.http_version' => ['3', 'h2', '2.0', 'http/1.1'],
+    'transport.max_in_flight' => ['0', '4097', 'many', '-1'],
+    'transport.max_connections' => ['0', '1025', 'four', '2.5'],
+    'transport.max_connections_http1' => ['-1', '64k', '1025', '0'],
     'retry.max_attempts' => ['0', '101', '3.5', 'three'],
     'retry.initial_backoff' => ['fast', '0', '-1s', '25h'],
     'retry.backoff_multiplier' => ['0.5', '101', 'x2', 'inf'],
@@ -43,7 +47,7 @@ $invalid = [
     'retry.dead_letter_max_files' => ['0', '1000001', '-1', '10k'],
     'retry.dead_letter_max_bytes' => ['512', '1.5G', '2T', '-1M'],
     'queue.buffer_size' => ['0', '10000001', '1k', '-3'],
-    'queue.workers' => ['0', '65', '-1', 'four'],
+    'queue.workers' => ['0', '4097', '-1', 'four'],
     'queue.batch_size' => ['0', '1001', 'ten', '1e2'],
     'queue.batch_timeout' => ['0', 'later', '-1s', '25h'],
     'queue.name' => ['bad/name', 'has space', str_repeat('q', 33), "\u{fc}"],
@@ -144,6 +148,14 @@ transport.proxy_auth=<secret> -> (not set)
     ! sentry_transport.transport.proxy_auth: invalid value (hidden) (expected printable text, at most 511 bytes), using default (none)
 transport.ca_info=certs/ca.pem -> (libcurl default)
     ! sentry_transport.transport.ca_info: invalid value "certs/ca.pem" (expected an absolute path, at most 1023 bytes), using default (none)
+transport.http_version=3 -> auto
+    ! sentry_transport.transport.http_version: invalid value "3" (expected auto, 1.1, 2 or 2-prior-knowledge), using default auto
+transport.max_in_flight=0 -> 512
+    ! sentry_transport.transport.max_in_flight: invalid value "0" (expected an integer from 1 to 4096), using default 512
+transport.max_connections=0 -> 4
+    ! sentry_transport.transport.max_connections: invalid value "0" (expected an integer from 1 to 1024), using default 4
+transport.max_connections_http1=-1 -> 64
+    ! sentry_transport.transport.max_connections_http1: invalid value "-1" (expected an integer from 1 to 1024), using default 64
 retry.max_attempts=0 -> 3
     ! sentry_transport.retry.max_attempts: invalid value "0" (expected an integer from 1 to 100), using default 3
 retry.initial_backoff=fast -> 1s
@@ -162,8 +174,8 @@ retry.dead_letter_max_bytes=512 -> 100M
     ! sentry_transport.retry.dead_letter_max_bytes: invalid value "512" (expected a size like "16M" or "512K", from 1K to 1024G), using default 100M
 queue.buffer_size=0 -> 1000
     ! sentry_transport.queue.buffer_size: invalid value "0" (expected an integer from 1 to 10000000), using default 1000
-queue.workers=0 -> 4
-    ! sentry_transport.queue.workers: invalid value "0" (expected an integer from 1 to 64), using default 4
+queue.workers=0 -> 512
+    ! sentry_transport.queue.workers: invalid value "0" (expected an integer from 1 to 4096), using default 512
 queue.batch_size=0 -> 10
     ! sentry_transport.queue.batch_size: invalid value "0" (expected an integer from 1 to 1000), using default 10
 queue.batch_timeout=0 -> 5s
@@ -231,6 +243,14 @@ transport.proxy_auth=<secret> -> (not set)
     ! sentry_transport.transport.proxy_auth: invalid value (hidden) (expected printable text, at most 511 bytes), using default (none)
 transport.ca_info=~/ca.pem -> (libcurl default)
     ! sentry_transport.transport.ca_info: invalid value "~/ca.pem" (expected an absolute path, at most 1023 bytes), using default (none)
+transport.http_version=h2 -> auto
+    ! sentry_transport.transport.http_version: invalid value "h2" (expected auto, 1.1, 2 or 2-prior-knowledge), using default auto
+transport.max_in_flight=4097 -> 512
+    ! sentry_transport.transport.max_in_flight: invalid value "4097" (expected an integer from 1 to 4096), using default 512
+transport.max_connections=1025 -> 4
+    ! sentry_transport.transport.max_connections: invalid value "1025" (expected an integer from 1 to 1024), using default 4
+transport.max_connections_http1=64k -> 64
+    ! sentry_transport.transport.max_connections_http1: invalid value "64k" (expected an integer from 1 to 1024), using default 64
 retry.max_attempts=101 -> 3
     ! sentry_transport.retry.max_attempts: invalid value "101" (expected an integer from 1 to 100), using default 3
 retry.initial_backoff=0 -> 1s
@@ -249,8 +269,8 @@ retry.dead_letter_max_bytes=1.5G -> 100M
     ! sentry_transport.retry.dead_letter_max_bytes: invalid value "1.5G" (expected a size like "16M" or "512K", from 1K to 1024G), using default 100M
 queue.buffer_size=10000001 -> 1000
     ! sentry_transport.queue.buffer_size: invalid value "10000001" (expected an integer from 1 to 10000000), using default 1000
-queue.workers=65 -> 4
-    ! sentry_transport.queue.workers: invalid value "65" (expected an integer from 1 to 64), using default 4
+queue.workers=4097 -> 512
+    ! sentry_transport.queue.workers: invalid value "4097" (expected an integer from 1 to 4096), using default 512
 queue.batch_size=1001 -> 10
     ! sentry_transport.queue.batch_size: invalid value "1001" (expected an integer from 1 to 1000), using default 10
 queue.batch_timeout=later -> 5s
@@ -308,6 +328,14 @@ transport.ssl_verify=of -> On
     ! sentry_transport.transport.ssl_verify: invalid value "of" (expected on/off, 1/0, true/false or yes/no), using default on
 transport.ca_info=/etc/ca\t.pem -> (libcurl default)
     ! sentry_transport.transport.ca_info: invalid value "/etc/ca?.pem" (expected an absolute path, at most 1023 bytes), using default (none)
+transport.http_version=2.0 -> auto
+    ! sentry_transport.transport.http_version: invalid value "2.0" (expected auto, 1.1, 2 or 2-prior-knowledge), using default auto
+transport.max_in_flight=many -> 512
+    ! sentry_transport.transport.max_in_flight: invalid value "many" (expected an integer from 1 to 4096), using default 512
+transport.max_connections=four -> 4
+    ! sentry_transport.transport.max_connections: invalid value "four" (expected an integer from 1 to 1024), using default 4
+transport.max_connections_http1=1025 -> 64
+    ! sentry_transport.transport.max_connections_http1: invalid value "1025" (expected an integer from 1 to 1024), using default 64
 retry.max_attempts=3.5 -> 3
     ! sentry_transport.retry.max_attempts: invalid value "3.5" (expected an integer from 1 to 100), using default 3
 retry.initial_backoff=-1s -> 1s
@@ -326,8 +354,8 @@ retry.dead_letter_max_bytes=2T -> 100M
     ! sentry_transport.retry.dead_letter_max_bytes: invalid value "2T" (expected a size like "16M" or "512K", from 1K to 1024G), using default 100M
 queue.buffer_size=1k -> 1000
     ! sentry_transport.queue.buffer_size: invalid value "1k" (expected an integer from 1 to 10000000), using default 1000
-queue.workers=-1 -> 4
-    ! sentry_transport.queue.workers: invalid value "-1" (expected an integer from 1 to 64), using default 4
+queue.workers=-1 -> 512
+    ! sentry_transport.queue.workers: invalid value "-1" (expected an integer from 1 to 4096), using default 512
 queue.batch_size=ten -> 10
     ! sentry_transport.queue.batch_size: invalid value "ten" (expected an integer from 1 to 1000), using default 10
 queue.batch_timeout=-1s -> 5s
@@ -369,6 +397,14 @@ transport.timeout=25h -> 30s
     ! sentry_transport.transport.timeout: invalid value "25h" (expected a duration like "30s" or "500ms", from 1ms to 24h), using default 30s
 transport.connect_timeout=1.5.2 -> 10s
     ! sentry_transport.transport.connect_timeout: invalid value "1.5.2" (expected a duration like "30s" or "500ms", from 1ms to 24h), using default 10s
+transport.http_version=http/1.1 -> auto
+    ! sentry_transport.transport.http_version: invalid value "http/1.1" (expected auto, 1.1, 2 or 2-prior-knowledge), using default auto
+transport.max_in_flight=-1 -> 512
+    ! sentry_transport.transport.max_in_flight: invalid value "-1" (expected an integer from 1 to 4096), using default 512
+transport.max_connections=2.5 -> 4
+    ! sentry_transport.transport.max_connections: invalid value "2.5" (expected an integer from 1 to 1024), using default 4
+transport.max_connections_http1=0 -> 64
+    ! sentry_transport.transport.max_connections_http1: invalid value "0" (expected an integer from 1 to 1024), using default 64
 retry.max_attempts=three -> 3
     ! sentry_transport.retry.max_attempts: invalid value "three" (expected an integer from 1 to 100), using default 3
 retry.initial_backoff=25h -> 1s
@@ -383,8 +419,8 @@ retry.dead_letter_max_bytes=-1M -> 100M
     ! sentry_transport.retry.dead_letter_max_bytes: invalid value "-1M" (expected a size like "16M" or "512K", from 1K to 1024G), using default 100M
 queue.buffer_size=-3 -> 1000
     ! sentry_transport.queue.buffer_size: invalid value "-3" (expected an integer from 1 to 10000000), using default 1000
-queue.workers=four -> 4
-    ! sentry_transport.queue.workers: invalid value "four" (expected an integer from 1 to 64), using default 4
+queue.workers=four -> 512
+    ! sentry_transport.queue.workers: invalid value "four" (expected an integer from 1 to 4096), using default 512
 queue.batch_size=1e2 -> 10
     ! sentry_transport.queue.batch_size: invalid value "1e2" (expected an integer from 1 to 1000), using default 10
 queue.batch_timeout=25h -> 5s
@@ -404,4 +440,4 @@ max_breadcrumbs=1e2 -> 100
 context_lines=3.5 -> 0
     ! sentry_transport.context_lines: invalid value "3.5" (expected an integer from 0 to 20), using default 0
 secrets printed: 0
-43 keys
+47 keys
