@@ -6,6 +6,7 @@
  * holding the lock and publishes it last by moving `tail`, so a writer killed mid-copy
  * leaves only an unpublished tail, which recovery discards. */
 #include "queue.h"
+#include "crc32c.h"
 #include "queue_layout.h"
 
 #include <errno.h>
@@ -20,7 +21,6 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 struct st_queue {
     st_queue_header *hdr;
@@ -111,11 +111,9 @@ static uint64_t skip_gap(const st_queue *q, uint64_t pos)
 /* The checksum st_queue_push stored, recomputed from a taken copy. */
 static uint32_t taken_crc(const st_taken_record *t)
 {
-    uLong c = crc32(0L, Z_NULL, 0);
-    c = crc32(c, (const Bytef *)t->meta.event_id, 32);
-    c = crc32(c, (const Bytef *)&t->meta.category_mask, sizeof t->meta.category_mask);
-    c = crc32(c, (const Bytef *)t->payload, (uInt)t->payload_len);
-    return (uint32_t)c;
+    uint32_t c = st_crc32c(0, t->meta.event_id, 32);
+    c = st_crc32c(c, &t->meta.category_mask, sizeof t->meta.category_mask);
+    return st_crc32c(c, t->payload, t->payload_len);
 }
 
 /* A header is sane if its state is known and its length fits where it stands. */
@@ -215,12 +213,11 @@ st_status st_queue_push(st_queue *q, const st_record_meta *meta, const st_iov *i
     memset(&rh, 0, sizeof rh);
     memcpy(rh.event_id, meta->event_id, sizeof rh.event_id);
     rh.category_mask = meta->category_mask;
-    uLong c = crc32(0L, Z_NULL, 0);
-    c = crc32(c, (const Bytef *)rh.event_id, sizeof rh.event_id);
-    c = crc32(c, (const Bytef *)&rh.category_mask, sizeof rh.category_mask);
+    uint32_t c = st_crc32c(0, rh.event_id, sizeof rh.event_id);
+    c = st_crc32c(c, &rh.category_mask, sizeof rh.category_mask);
     for (int i = 0; i < niov; i++)
-        c = crc32(c, (const Bytef *)iov[i].base, (uInt)iov[i].len);
-    rh.crc = (uint32_t)c;
+        c = st_crc32c(c, iov[i].base, iov[i].len);
+    rh.crc = c;
     rh.payload_len = (uint32_t)len;
     rh.total_len = (uint32_t)need;
     rh.attempts = meta->attempts;

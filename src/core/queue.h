@@ -7,7 +7,8 @@
 #include "common.h"
 #include "stats.h"
 
-#define ST_QUEUE_LAYOUT_VERSION 1u
+/* 2: the record checksum is CRC-32C (was zlib crc32). */
+#define ST_QUEUE_LAYOUT_VERSION 2u
 #define ST_QUEUE_DSN_SLOTS 8
 
 typedef struct st_queue st_queue;
