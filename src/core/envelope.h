@@ -62,6 +62,24 @@ int st_envelope_build_event(const char *json, size_t len, const char *item_type,
                             const char *given_id, size_t given_id_len, const st_event_defaults *d,
                             st_envelope_parts *out, const char **err);
 
+/* An event's scan: where its top-level members that st_envelope_build_* reads are. */
+#define ST_EVENT_SCAN_KEYS 9
+typedef struct st_event_scan {
+    st_span v[ST_EVENT_SCAN_KEYS];
+    st_json_object_info info;
+} st_event_scan;
+
+/* The validating scan of st_envelope_build_event on its own, with hooks (NULL: none) run
+ * in the same pass (the request path walks the event policy there: the JSON is read once).
+ * 0, -1 with *err (as st_envelope_build_event), or 1 when a hook stopped the scan. */
+int st_envelope_scan_event(const char *json, size_t len, const st_json_hooks *hooks,
+                           st_event_scan *scan, const char **err);
+/* st_envelope_build_event for an event already scanned: scan describes json (after a
+ * rewrite, with its offsets moved into the rewritten text). */
+int st_envelope_build_scanned(const char *json, size_t len, const char *item_type,
+                              const char *given_id, size_t given_id_len, const st_event_defaults *d,
+                              const st_event_scan *scan, st_envelope_parts *out, const char **err);
+
 /* What st_envelope_inspect learns from an envelope the caller serialized. */
 typedef struct st_envelope_info {
     char event_id[33];      /* "" when the header has none and no event item carries one */

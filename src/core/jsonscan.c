@@ -340,9 +340,10 @@ colon(const unsigned char *p, const unsigned char *end, const char **err)
 #define KEY_HASHED 32 /* up to this many keys are looked up through a hash */
 #define KEY_HASH(b0, b1) ((((b0)*5u) ^ (b1)) & 63u)
 
-int st_json_scan_object_keys(const char *buf, size_t len, int max_depth, const char *const *keys,
-                             size_t nkeys, st_span *values, st_span *key_spans,
-                             st_json_object_info *info, const char **err)
+int st_json_scan_object_hooked(const char *buf, size_t len, int max_depth, const char *const *keys,
+                               size_t nkeys, st_span *values, st_span *key_spans,
+                               st_json_object_info *info, const st_json_hooks *hooks,
+                               const char **err)
 {
     const unsigned char *const start = (const unsigned char *)buf;
     const unsigned char *const end = start + len;
@@ -356,6 +357,9 @@ int st_json_scan_object_keys(const char *buf, size_t len, int max_depth, const c
     size_t open_brace = 0;
     size_t boff = (size_t)0 - 64; /* no window yet: every offset is outside it */
     uint64_t bmask = 0;
+    size_t top_kq = 0;  /* offset of the current top-level key's opening quote */
+    int hook_depth = 0; /* depth of the innermost entered container; 0: none */
+    bool enter = false; /* a hook asked to enter the value that starts next */
 
     if (!err)
         err = &dummy_err;
@@ -399,6 +403,8 @@ int st_json_scan_object_keys(const char *buf, size_t len, int max_depth, const c
     open_brace = (size_t)(p - start);
     stack[0] = 0;
     depth = 1;
+    if (hooks)
+        hook_depth = 1;
     p = skip_ws(p + 1, end);
     if (p < end && *p == '}') {
         p++;
@@ -421,17 +427,28 @@ key:
         return -1;
     if (depth == 1)
         goto top_key;
-    p = q + 1;
-    if (JS_EXPECT(p < end && *p == ':', 1)) {
-        p++;
-    } else if (!(p = colon(p, end, err))) {
-        return -1;
+    {
+        const unsigned char *kq = p;
+        p = q + 1;
+        if (JS_EXPECT(p < end && *p == ':', 1)) {
+            p++;
+        } else if (!(p = colon(p, end, err))) {
+            return -1;
+        }
+        if (p < end && *p <= ' ')
+            p = skip_ws(p, end);
+        if (JS_EXPECT(depth == hook_depth && p < end, 0)) {
+            int a = hooks->key(hooks->ctx, (size_t)(kq - start), (const char *)kq + 1,
+                               (size_t)(q - kq - 1), escaped, (size_t)(p - start), (char)*p);
+            if (a < 0)
+                return 1;
+            enter = a == ST_JSON_HOOK_ENTER;
+        }
     }
-    if (p < end && *p <= ' ')
-        p = skip_ws(p, end);
     goto value;
 
 top_key:
+    top_kq = (size_t)(p - start);
     if (nkeys) {
         const unsigned char *k = p + 1;
         size_t n = (size_t)(q - k);
@@ -472,10 +489,24 @@ top_key:
     if (p < end && *p <= ' ')
         p = skip_ws(p, end);
     vstart = p; /* where this top-level member's value starts */
+    if (hook_depth == 1 && p < end) {
+        int a =
+            hooks->key(hooks->ctx, top_kq, (const char *)start + top_kq + 1,
+                       (size_t)(q - start) - top_kq - 1, escaped, (size_t)(p - start), (char)*p);
+        if (a < 0)
+            return 1;
+        enter = a == ST_JSON_HOOK_ENTER;
+    }
 
 value:
     if (JS_EXPECT(p >= end, 0))
         goto eof;
+    if (JS_EXPECT(in_array && depth == hook_depth, 0)) {
+        int a = hooks->elem(hooks->ctx, (size_t)(p - start), (char)*p);
+        if (a < 0)
+            return 1;
+        enter = a == ST_JSON_HOOK_ENTER;
+    }
     if (*p == '"') {
         escaped = false;
         q = string_end(p + 1, start, end, &boff, &bmask, &escaped, err);
@@ -496,6 +527,10 @@ value:
         else
             stack[depth >> 6] &= ~bit;
         depth++;
+        if (enter) {
+            hook_depth = depth;
+            enter = false;
+        }
         p++;
         if (p < end && *p <= ' ')
             p = skip_ws(p, end);
@@ -598,6 +633,11 @@ after_value:
         values[cur_key].len = (size_t)(p - vstart);
         cur_key = -1;
     }
+    if (JS_EXPECT(depth == hook_depth, 0)) {
+        enter = false;
+        if (hooks->value_end(hooks->ctx, (size_t)(p - start)) < 0)
+            return 1;
+    }
     if (JS_EXPECT(p >= end, 0))
         goto eof;
     if (JS_EXPECT(*p <= ' ', 0)) {
@@ -621,6 +661,10 @@ after_value:
     return -1;
 
 pop:
+    if (JS_EXPECT(depth == hook_depth, 0)) {
+        hooks->close(hooks->ctx);
+        hook_depth--;
+    }
     depth--;
     if (depth > 0) {
         in_array = (stack[(depth - 1) >> 6] >> ((depth - 1) & 63)) & 1;
@@ -642,6 +686,14 @@ done:
 eof:
     *err = "unexpected end of input (unterminated object or array)";
     return -1;
+}
+
+int st_json_scan_object_keys(const char *buf, size_t len, int max_depth, const char *const *keys,
+                             size_t nkeys, st_span *values, st_span *key_spans,
+                             st_json_object_info *info, const char **err)
+{
+    return st_json_scan_object_hooked(buf, len, max_depth, keys, nkeys, values, key_spans, info,
+                                      NULL, err);
 }
 
 int st_json_scan_object(const char *buf, size_t len, int max_depth, const char *const *keys,
