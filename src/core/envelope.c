@@ -138,25 +138,20 @@ enum {
     K_COUNT
 };
 
-static const char *const event_keys[K_COUNT] = {
+const char *const st_event_scan_keys[ST_EVENT_SCAN_KEYS] = {
     "event_id",    "timestamp", "platform",    "level", "sdk",
     "environment", "release",   "server_name", "type",
 };
 _Static_assert(K_COUNT == ST_EVENT_SCAN_KEYS, "st_event_scan holds every event key");
 
-int st_envelope_scan_event(const char *json, size_t len, const st_json_hooks *hooks,
-                           st_event_scan *scan, const char **err)
+int st_envelope_scan_event(const char *json, size_t len, st_event_scan *scan, const char **err)
 {
-    const char *e = NULL;
     if (!json) {
         *err = "not a JSON object";
         return -1;
     }
-    int rc = st_json_scan_object_hooked(json, len, ST_MAX_JSON_DEPTH, event_keys, K_COUNT, scan->v,
-                                        NULL, &scan->info, hooks, &e);
-    if (rc < 0)
-        *err = e;
-    return rc;
+    return st_json_scan_object(json, len, ST_MAX_JSON_DEPTH, st_event_scan_keys, K_COUNT, scan->v,
+                               &scan->info, err);
 }
 
 static void add_iov(st_envelope_parts *out, const void *base, size_t len)
@@ -270,7 +265,7 @@ int st_envelope_build_event(const char *json, size_t len, const char *item_type,
         *err = "unsupported event type";
         return -1;
     }
-    if (st_envelope_scan_event(json, len, NULL, &scan, err) != 0)
+    if (st_envelope_scan_event(json, len, &scan, err) != 0)
         return -1;
     return st_envelope_build_scanned(json, len, item_type, given_id, given_id_len, d, &scan, out,
                                      err);

@@ -69,11 +69,12 @@ typedef struct st_event_scan {
     st_json_object_info info;
 } st_event_scan;
 
-/* The validating scan of st_envelope_build_event on its own, with hooks (NULL: none) run
- * in the same pass (the request path walks the event policy there: the JSON is read once).
- * 0, -1 with *err (as st_envelope_build_event), or 1 when a hook stopped the scan. */
-int st_envelope_scan_event(const char *json, size_t len, const st_json_hooks *hooks,
-                           st_event_scan *scan, const char **err);
+/* The top-level keys st_event_scan's spans are for, in order. */
+extern const char *const st_event_scan_keys[ST_EVENT_SCAN_KEYS];
+/* The validating scan of st_envelope_build_event on its own. The request path runs the
+ * same scan with the event policy walked inside it (st_policy_walk_scan with
+ * st_event_scan_keys): the JSON is read once. 0, or -1 with *err. */
+int st_envelope_scan_event(const char *json, size_t len, st_event_scan *scan, const char **err);
 /* st_envelope_build_event for an event already scanned: scan describes json (after a
  * rewrite, with its offsets moved into the rewritten text). */
 int st_envelope_build_scanned(const char *json, size_t len, const char *item_type,

@@ -38,35 +38,16 @@ int st_json_scan_object_keys(const char *buf, size_t len, int max_depth, const c
                              size_t nkeys, st_span *values, st_span *key_spans,
                              st_json_object_info *info, const char **err);
 
-/* Hooks: a visitor (the event policy) that walks chosen containers while the scanner
- * validates, so the JSON is read once. The top-level object is always "entered"; inside an
- * entered container the scanner reports every member (key) or element (elem) and the end
- * of its value (value_end); a member's value is itself entered when its key/elem hook
- * returned ST_JSON_HOOK_ENTER (only for a value that starts with '{' or '['), and an
- * entered container's close is reported (close). Nothing is reported inside containers
- * that were not entered. Offsets are from buf. ST_JSON_HOOK_STOP from any hook ends the
- * scan at once (the scan returns 1). Hooks see only what the scanner has validated so far:
- * a later error still fails the scan. */
+/* A visitor's hooks (the event policy walks an event inside the validating scan, so the
+ * JSON is read once): jsonscan_body.h compiles a scan with hooks called directly. The
+ * top-level object is always "entered"; inside an entered container the scan reports every
+ * member (key) or element (elem) and the end of its value (value_end); a member's value is
+ * itself entered when its key/elem hook returned ST_JSON_HOOK_ENTER (only for a value that
+ * starts with '{' or '['), and an entered container's close is reported (close). Nothing
+ * is reported inside containers that were not entered. ST_JSON_HOOK_STOP ends the scan at
+ * once (it returns 1). Hooks see only what has been validated so far: a later error still
+ * fails the scan. */
 enum { ST_JSON_HOOK_SKIP = 0, ST_JSON_HOOK_ENTER = 1, ST_JSON_HOOK_STOP = -1 };
-typedef struct st_json_hooks {
-    void *ctx;
-    /* a member: key body k[0..n) (escaped: it holds a backslash), the member starting at
-     * moff (the key's quote), its value at voff (first byte v) */
-    int (*key)(void *ctx, size_t moff, const char *k, size_t n, bool escaped, size_t voff, char v);
-    /* an element starting at off (first byte v) */
-    int (*elem)(void *ctx, size_t off, char v);
-    /* the value of the latest member/element ends just before off */
-    int (*value_end)(void *ctx, size_t off);
-    /* the innermost entered container closed */
-    void (*close)(void *ctx);
-} st_json_hooks;
-
-/* st_json_scan_object_keys with hooks (NULL: none). 0 valid, -1 invalid (*err), 1 stopped
- * by a hook (values/info then unspecified). */
-int st_json_scan_object_hooked(const char *buf, size_t len, int max_depth, const char *const *keys,
-                               size_t nkeys, st_span *values, st_span *key_spans,
-                               st_json_object_info *info, const st_json_hooks *hooks,
-                               const char **err);
 
 /* If the span is a JSON string without escapes, point *s and *n at its contents. */
 bool st_json_span_plain_string(const char *buf, st_span v, const char **s, size_t *n);

@@ -222,11 +222,9 @@ st_policy_verdict st_policy_apply(const st_policy *pol, const char *json, size_t
         return ST_POLICY_ERROR;
     st_policy_walk w;
     st_policy_walk_begin(&w, pol, json, len);
-    const st_json_hooks *h = st_policy_walk_hooks(&w);
-    if (!h)
+    if (!w.active)
         return ST_POLICY_KEEP;
-    int rc = st_json_scan_object_hooked(json, len, ST_MAX_JSON_DEPTH, NULL, 0, NULL, NULL, NULL, h,
-                                        NULL);
+    int rc = st_policy_walk_scan(&w, NULL, 0, NULL, NULL, NULL);
     st_policy_verdict v = st_policy_walk_finish(&w, rc, out, out_len);
     st_policy_walk_end(&w);
     return v;

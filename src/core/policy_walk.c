@@ -17,6 +17,7 @@
  * Consecutive removals then delete adjacent, non-overlapping spans. */
 #include "policy_walk.h"
 #include "policy_internal.h"
+#include "jsonscan_impl.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -349,10 +350,9 @@ static int act(st_policy_walk *w, st_policy_frame *f, enum act a, size_t mstart,
     }
 }
 
-static int on_key(void *ctx, size_t moff, const char *k, size_t n, bool escaped, size_t voff,
-                  char v)
+static inline int on_key(st_policy_walk *w, size_t moff, const char *k, size_t n, bool escaped,
+                         size_t voff, char v)
 {
-    st_policy_walk *w = ctx;
     st_policy_frame *f = &w->fr[w->nfr - 1];
     begin_member(w, f, moff);
     size_t kn;
@@ -364,9 +364,8 @@ static int on_key(void *ctx, size_t moff, const char *k, size_t n, bool escaped,
     return act(w, f, a, moff, voff, v, child, false);
 }
 
-static int on_elem(void *ctx, size_t off, char v)
+static inline int on_elem(st_policy_walk *w, size_t off, char v)
 {
-    st_policy_walk *w = ctx;
     st_policy_frame *f = &w->fr[w->nfr - 1];
     begin_member(w, f, off);
     uint8_t child = X_SCRUB;
@@ -375,9 +374,8 @@ static int on_elem(void *ctx, size_t off, char v)
     return act(w, f, a, off, off, v, child, second);
 }
 
-static int on_value_end(void *ctx, size_t off)
+static inline int on_value_end(st_policy_walk *w, size_t off)
 {
-    st_policy_walk *w = ctx;
     st_policy_frame *f = &w->fr[w->nfr - 1];
     size_t s = w->todo_start;
     switch (w->todo) {
@@ -414,9 +412,8 @@ static int on_value_end(void *ctx, size_t off)
     return ST_JSON_HOOK_SKIP;
 }
 
-static void on_close(void *ctx)
+static inline void on_close(st_policy_walk *w)
 {
-    st_policy_walk *w = ctx;
     if (w->nfr > 0)
         w->nfr--;
 }
@@ -443,15 +440,31 @@ void st_policy_walk_begin(st_policy_walk *w, const st_policy *pol, const char *j
     w->caped = ST_POLICY_EDITS_INLINE;
     w->heap_scratch = NULL;
     w->heap_scratch_cap = 0;
-    w->hooks = (st_json_hooks){w, on_key, on_elem, on_value_end, on_close};
     w->active = pol && !policy_is_noop(pol);
     if (w->active)
         push(w, X_ROOT, false, false); /* (inline room: cannot fail) */
 }
 
-const st_json_hooks *st_policy_walk_hooks(st_policy_walk *w)
+/* the scan with the walk's hooks compiled in */
+#define JS_FN scan_walk
+#define JS_EXTRA_PARAMS , st_policy_walk *w
+#define JS_HOOKED 1
+#define JS_KEY(moff, k, n, escaped, voff, v) on_key(w, moff, k, n, escaped, voff, v)
+#define JS_ELEM(off, v) on_elem(w, off, v)
+#define JS_VALUE_END(off) on_value_end(w, off)
+#define JS_CLOSE() on_close(w)
+#include "jsonscan_body.h"
+
+int st_policy_walk_scan(st_policy_walk *w, const char *const *keys, size_t nkeys, st_span *values,
+                        st_json_object_info *info, const char **err)
 {
-    return w->active ? &w->hooks : NULL;
+    const char *dummy_err;
+    if (!err)
+        err = &dummy_err;
+    if (!w->active)
+        return st_json_scan_object_keys(w->buf, w->len, ST_MAX_JSON_DEPTH, keys, nkeys, values,
+                                        NULL, info, err);
+    return scan_walk(w->buf, w->len, ST_MAX_JSON_DEPTH, keys, nkeys, values, NULL, info, err, w);
 }
 
 st_policy_verdict st_policy_walk_finish(st_policy_walk *w, int rc, char **out, size_t *out_len)

@@ -4,7 +4,7 @@
  *
  *   st_policy_walk w;
  *   st_policy_walk_begin(&w, policy, json, len);
- *   int rc = st_json_scan_object_hooked(json, len, …, st_policy_walk_hooks(&w), &err);
+ *   int rc = st_policy_walk_scan(&w, keys, nkeys, values, &info, &err);
  *   st_policy_verdict v = st_policy_walk_finish(&w, rc, &out, &out_len);
  *   … st_policy_walk_map(&w, offset) moves an input offset outside the edits into out …
  *   st_policy_walk_end(&w);
@@ -51,16 +51,18 @@ typedef struct st_policy_walk {
     size_t ned, caped;
     char *heap_scratch;
     size_t heap_scratch_cap;
-    st_json_hooks hooks;
     st_policy_frame fr_inline[ST_POLICY_FRAMES_INLINE];
     st_policy_edit ed_inline[ST_POLICY_EDITS_INLINE];
     char scratch[ST_POLICY_SCRATCH_INLINE];
 } st_policy_walk;
 
 void st_policy_walk_begin(st_policy_walk *w, const st_policy *pol, const char *json, size_t len);
-/* The hooks to give the scanner; NULL when the policy has nothing to do (no scrub fields,
- * no ignore entries, send_default_pii on). */
-const st_json_hooks *st_policy_walk_hooks(st_policy_walk *w);
+/* The validating scan of the event (st_json_scan_object_keys: keys, values, info, err as
+ * there) with the walk inside it; a policy with nothing to do (no scrub fields, no ignore
+ * entries, send_default_pii on) only scans. 0 valid, -1 invalid (*err), 1 a rule stopped
+ * the scan (ignored, or out of memory). */
+int st_policy_walk_scan(st_policy_walk *w, const char *const *keys, size_t nkeys, st_span *values,
+                        st_json_object_info *info, const char **err);
 /* After the scan (rc: its return value). KEEP: *out is the rewritten event (malloc'd, the
  * caller frees) or NULL when nothing changed; IGNORED; ERROR: out of memory, or the scan
  * failed (rc -1: the JSON is invalid). */

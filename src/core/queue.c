@@ -256,8 +256,17 @@ st_status st_queue_push(st_queue *q, const st_record_meta *meta, const st_iov *i
     unlock_queue(q);
 
     atomic_fetch_add(&h->stats.events_accepted, 1);
+    /* Wake the drainer only when it sleeps, and only once per sleep. No lost wake-up:
+     * producer: RMW wake_seq, then load and RMW drainer_sleeping; drainer (st_queue_wait): store
+     * drainer_sleeping = 1, then load wake_seq, then FUTEX_WAIT(wake_seq, seq). All are
+     * seq_cst, so in their single total order either the drainer's load comes after this
+     * increment (it sees a new value and does not sleep, or FUTEX_WAIT, which compares
+     * under the kernel's lock, returns at once), or its store of 1 comes before this
+     * load and exchange, which then take the 1 and wake it. When another producer took the 1
+     * first, that one wakes it. A stale 1 (the drainer already awake) costs one
+     * needless syscall, nothing else. */
     atomic_fetch_add(&h->wake_seq, 1);
-    if (atomic_load(&h->drainer_sleeping))
+    if (atomic_load(&h->drainer_sleeping) && atomic_exchange(&h->drainer_sleeping, 0))
         syscall(SYS_futex, &h->wake_seq, FUTEX_WAKE, 1, NULL, NULL, 0);
     return ST_OK;
 }

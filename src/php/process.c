@@ -269,7 +269,9 @@ int st_process_scan_event(const char *json, size_t len, st_event_scan *scan, cha
     *err = NULL;
     st_policy_walk w;
     st_policy_walk_begin(&w, S.policy_ready ? &S.policy : NULL, json, len);
-    int rc = st_envelope_scan_event(json, len, st_policy_walk_hooks(&w), scan, err);
+    int rc = json ? st_policy_walk_scan(&w, st_event_scan_keys, ST_EVENT_SCAN_KEYS, scan->v,
+                                        &scan->info, err)
+                  : -1;
     st_policy_verdict v = st_policy_walk_finish(&w, rc, out, out_len);
     if (v == ST_POLICY_KEEP && *out)
         remap_scan(scan, &w);
