@@ -62,6 +62,25 @@ lat_cmd=(php -n -d extension=curl -d "extension=$SO" -d "sentry_transport.dsn=$d
 "${lat_cmd[@]}" >"$tmp/latency.md"
 rm -f "/dev/shm/sentry_transport.v2.$uid.$lat_queue"
 
+# ---------------------------------------------------------------- 1b. instructions per call
+# callgrind (bench/profile.sh): deterministic, unlike the timings above. BENCH_BEFORE_SO=path
+# adds a column for another build (e.g. the previous commit's module) in the same run.
+echo "bench: 1b/3 instructions per call (callgrind)" >&2
+cg_counts() { # $1 module, $2 string|array → "sendEvent json_encode scan+policy crc"
+    SO=$1 bash "$here/profile.sh" request "$2" 2000 2>/dev/null | awk '
+        $2 == "zim_SentryTransport_sendEvent" { s = $1 }
+        $2 == "php_json_encode_ex" { j = $1 }
+        $2 == "st_process_scan_event" || $2 == "st_process_apply_policy" || $2 == "st_json_scan_object" { p += $1 }
+        $2 == "st_crc32c" || $2 == "crc32" { c = $1 }
+        END { printf "%d %d %d %d\n", s, j, p, c }'
+}
+cg_string=$(cg_counts "$SO" string)
+cg_array=$(cg_counts "$SO" array)
+if [ -n "${BENCH_BEFORE_SO:-}" ]; then
+    cg_string_before=$(cg_counts "$BENCH_BEFORE_SO" string)
+    cg_array_before=$(cg_counts "$BENCH_BEFORE_SO" array)
+fi
+
 # ---------------------------------------------------------------- 2. throughput
 echo "bench: 2/3 drain throughput" >&2
 bash "$here/throughput.sh" "$TP_N" "$TP_REPS" "$TP_WORKERS" >"$tmp/throughput.md"
@@ -107,6 +126,7 @@ dirty=$(git status --porcelain -- src php_sentry_transport.h config.m4 2>/dev/nu
     echo "| libcurl (PHP ext/curl) | $(php -n -d extension=curl -r 'echo curl_version()["version"], " (", curl_version()["ssl_version"], ")";') |"
     echo "| libcurl (extension, baseline) | $(pkg-config --modversion libcurl) |"
     echo "| zlib | $(pkg-config --modversion zlib) |"
+    echo "| compressors built in | $(php -n -d "extension=$SO" --ri sentry_transport | sed -n 's/^\(gzip\|zstd\) compressor => /\1: /p' | paste -sd';' | sed 's/;/; /') |"
     echo "| nginx | $(nginx -v 2>&1 | sed 's/^nginx version: //'), 1 worker, \`return 200 '{}'\` |"
     echo "| compiler | $(gcc --version | head -1), extension built by scripts/build.sh (-O2 -g) |"
     echo "| source | $commit$dirty |"
@@ -126,6 +146,19 @@ dirty=$(git status --porcelain -- src php_sentry_transport.h config.m4 2>/dev/nu
     echo '```'
     echo
     cat "$tmp/latency.md"
+    echo
+    echo "Instructions per call (callgrind, \`bash bench/profile.sh request string|array 2000\`: counted inside sendEvent only, the same on a busy or an idle machine; the drainer is kept idle, DSN at a closed port). Columns: the whole call; json_encode's part (arrays); the one validating scan with the event policy walked inside it (before: the policy's own walk plus the validating scan); the record checksum (before: zlib crc32; now CRC-32C)."
+    echo
+    echo "| call | build | sendEvent | json_encode | scan + policy | checksum | sendEvent − json_encode |"
+    echo "|---|---|---:|---:|---:|---:|---:|"
+    cg_row() { # label build "s j p c"
+        set -- "$1" "$2" $3
+        printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$3" "$4" "$5" "$6" "$(($3 - $4))"
+    }
+    cg_row '`sendEvent($jsonString)`' "this ($commit)" "$cg_string"
+    [ -n "${cg_string_before:-}" ] && cg_row '`sendEvent($jsonString)`' "before: ${BENCH_BEFORE_LABEL:-BENCH_BEFORE_SO}" "$cg_string_before"
+    cg_row '`sendEvent($array)`' "this ($commit)" "$cg_array"
+    [ -n "${cg_array_before:-}" ] && cg_row '`sendEvent($array)`' "before: ${BENCH_BEFORE_LABEL:-BENCH_BEFORE_SO}" "$cg_array_before"
     echo
     echo "## 2. Drain throughput"
     echo
