@@ -350,9 +350,34 @@ static int act(st_policy_walk *w, st_policy_frame *f, enum act a, size_t mstart,
     }
 }
 
+/* Whether an unescaped top-level key is one decide_key looks at (X_ROOT). Most top-level
+ * members are not: they leave at once, and the top-level object needs no bookkeeping
+ * (nothing is ever removed from it). */
+static inline bool root_member_of_interest(const char *k, size_t n)
+{
+    switch (n) {
+    case 4:
+        return memcmp(k, "tags", 4) == 0 || memcmp(k, "user", 4) == 0;
+    case 5:
+        return memcmp(k, "extra", 5) == 0;
+    case 7:
+        return memcmp(k, "request", 7) == 0 || memcmp(k, "message", 7) == 0;
+    case 8:
+        return memcmp(k, "contexts", 8) == 0 || memcmp(k, "logentry", 8) == 0;
+    case 9:
+        return memcmp(k, "exception", 9) == 0;
+    case 11:
+        return memcmp(k, "breadcrumbs", 11) == 0;
+    default:
+        return false;
+    }
+}
+
 static inline int on_key(st_policy_walk *w, size_t moff, const char *k, size_t n, bool escaped,
                          size_t voff, char v)
 {
+    if (w->nfr == 1 && !escaped && !root_member_of_interest(k, n))
+        return ST_JSON_HOOK_SKIP; /* (todo is A_SKIP between members) */
     st_policy_frame *f = &w->fr[w->nfr - 1];
     begin_member(w, f, moff);
     size_t kn;
@@ -376,6 +401,8 @@ static inline int on_elem(st_policy_walk *w, size_t off, char v)
 
 static inline int on_value_end(st_policy_walk *w, size_t off)
 {
+    if (w->todo == A_SKIP && w->nfr == 1)
+        return ST_JSON_HOOK_SKIP; /* a top-level member: no bookkeeping (see on_key) */
     st_policy_frame *f = &w->fr[w->nfr - 1];
     size_t s = w->todo_start;
     switch (w->todo) {
