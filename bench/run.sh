@@ -8,6 +8,8 @@
 #
 # Tunables (environment): BENCH_CALLS=20000 BENCH_WARMUP=2000 BENCH_TP_N=30000 BENCH_TP_REPS=5
 #   BENCH_TP_WORKERS="4 8" BENCH_MEM_COUNT=10000 BENCH_OUT=bench/RESULTS.md
+#   BENCH_BEFORE_SO=path/to/older/sentry_transport.so BENCH_BEFORE_LABEL="…": callgrind
+#   instruction counts of that build too, as "before" rows
 # Installs nothing itself: if nginx or PHP's curl extension is missing it runs
 # scripts/deps.sh (nginx-light, php8.2-curl, …). Timings are reported, never judged: the
 # script fails only when a benchmark cannot run.
@@ -61,6 +63,26 @@ lat_cmd=(php -n -d extension=curl -d "extension=$SO" -d "sentry_transport.dsn=$d
     "$here/latency.php" "$CALLS" "$WARMUP")
 "${lat_cmd[@]}" >"$tmp/latency.md"
 rm -f "/dev/shm/sentry_transport.v2.$uid.$lat_queue"
+
+# ---------------------------------------------------------------- 1c. what the p99 waits for
+# bench/p99_diag.php: sendEvent in a fresh process and after a flush(), with the PHP thread's
+# context switches; then the same with nginx pinned to CPU 0 and the PHP process to CPU 1.
+echo "bench: 1c/3 p99 diagnosis" >&2
+p99_queue="bench_p99_$$"
+p99_cmd=(php -n -d "extension=$SO" -d "sentry_transport.dsn=$dsn" -d "sentry_transport.queue.name=$p99_queue"
+    -d sentry_transport.queue.memory=64M -d sentry_transport.queue.buffer_size=1000000
+    -d sentry_transport.retry.dead_letter_queue=0 -d sentry_transport.logging.level=warning
+    "$here/p99_diag.php" "$CALLS")
+"${p99_cmd[@]}" >"$tmp/p99_free.md"
+rm -f /dev/shm/sentry_transport.v*."$uid"."$p99_queue"
+: >"$tmp/p99_pinned.md"
+if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+    nginx_pids="$BENCH_NGINX_PID $(pgrep -P "$BENCH_NGINX_PID" | tr '\n' ' ')"
+    for p in $nginx_pids; do taskset -a -p -c 0 "$p" >/dev/null; done
+    taskset -c 1 "${p99_cmd[@]}" >"$tmp/p99_pinned.md"
+    for p in $nginx_pids; do taskset -a -p -c "0-$(($(nproc) - 1))" "$p" >/dev/null; done
+    rm -f /dev/shm/sentry_transport.v*."$uid"."$p99_queue"
+fi
 
 # ---------------------------------------------------------------- 1b. instructions per call
 # callgrind (bench/profile.sh): deterministic, unlike the timings above. BENCH_BEFORE_SO=path
@@ -146,6 +168,22 @@ dirty=$(git status --porcelain -- src php_sentry_transport.h config.m4 2>/dev/nu
     echo '```'
     echo
     cat "$tmp/latency.md"
+    echo
+    echo "### The p99"
+    echo
+    echo "What the slow calls wait for (\`bench/p99_diag.php\`, $CALLS calls per phase, string event, the drainer sending to the same nginx): phase (2) runs as rows (a) and (b) above do, after a flush(). Minor page faults would be the ring's pages, voluntary context switches a wait for the queue lock, involuntary ones the PHP thread preempted by another runnable thread or process; the futex wake-up syscall shows in neither (it does not block)."
+    echo
+    echo "Unpinned (as above):"
+    echo
+    cat "$tmp/p99_free.md"
+    if [ -s "$tmp/p99_pinned.md" ]; then
+        echo
+        echo "nginx pinned to CPU 0, the PHP process (PHP thread and drainer) to CPU 1 (\`taskset\`): on a real host the upstream is another machine, not a process competing for the PHP thread's CPU:"
+        echo
+        cat "$tmp/p99_pinned.md"
+    fi
+    echo
+    echo "### Instructions per call"
     echo
     echo "Instructions per call (callgrind, \`bash bench/profile.sh request string|array 2000\`: counted inside sendEvent only, the same on a busy or an idle machine; the drainer is kept idle, DSN at a closed port). Columns: the whole call; json_encode's part (arrays); the one validating scan with the event policy walked inside it (before: the policy's own walk plus the validating scan); the record checksum (before: zlib crc32; now CRC-32C)."
     echo
