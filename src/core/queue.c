@@ -440,6 +440,8 @@ void st_queue_wait(st_queue *q, uint32_t seq, int64_t timeout_ms)
 {
     st_queue_header *h = q->hdr;
     struct timespec ts = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
+    /* The flag first, then the re-check of wake_seq (both seq_cst): the order that
+     * st_queue_push's wake-up relies on (see there). */
     atomic_store(&h->drainer_sleeping, 1);
     /* Not FUTEX_PRIVATE_FLAG: producers live in other processes. */
     if (atomic_load(&h->wake_seq) == seq)
