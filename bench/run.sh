@@ -106,6 +106,28 @@ fi
 # ---------------------------------------------------------------- 2. throughput
 echo "bench: 2/3 drain throughput" >&2
 bash "$here/throughput.sh" "$TP_N" "$TP_REPS" "$TP_WORKERS" >"$tmp/throughput.md"
+# The compressor alone, on the same envelope (bench/compress_bench.c), with the optional
+# libraries this machine has; wall-clock ns and callgrind instructions per body.
+cb_defs="" cb_libs="-lz"
+pkg-config --exists libdeflate && { cb_defs="$cb_defs -DST_HAVE_LIBDEFLATE"; cb_libs="$cb_libs $(pkg-config --libs libdeflate)"; }
+pkg-config --exists libzstd && { cb_defs="$cb_defs -DST_HAVE_ZSTD"; cb_libs="$cb_libs $(pkg-config --libs libzstd)"; }
+# shellcheck disable=SC2086
+cc -O2 -D_GNU_SOURCE -I"$root/src/core" $cb_defs "$here/compress_bench.c" "$root"/src/core/compress.c \
+    "$root"/src/core/config.c "$root"/src/core/common.c "$root"/src/core/policy*.c \
+    "$root"/src/core/jsonscan.c -o "$tmp/compress_bench" $cb_libs
+php -n "$here/event.php" "$tmp/cb_envelope.raw" "$tmp/cb_envelope.gz" "$dsn" >/dev/null
+"$tmp/compress_bench" "$tmp/cb_envelope.raw" 20000 >"$tmp/compress.txt"
+cb_instr=""
+if command -v valgrind >/dev/null; then
+    cb_count() { # $1 rounds, $2 method → instructions of the whole run
+        valgrind --tool=callgrind --callgrind-out-file=/dev/null "$tmp/compress_bench" \
+            "$tmp/cb_envelope.raw" "$1" "$2" 2>&1 >/dev/null | sed -n 's/.*Collected : //p'
+    }
+    for cb_m in 0 1 2; do
+        cb_n=$(( ($(cb_count 200 $cb_m) - $(cb_count 0 $cb_m)) / 1000 ))
+        cb_instr="$cb_instr${cb_instr:+, }$(echo "zlib streaming (before)|st_compress gzip|st_compress zstd" | cut -d'|' -f$((cb_m + 1))) $cb_n"
+    done
+fi
 
 # ---------------------------------------------------------------- 3. memory
 echo "bench: 3/3 shared memory" >&2
@@ -205,6 +227,13 @@ dirty=$(git status --porcelain -- src php_sentry_transport.h config.m4 2>/dev/nu
     echo '```'
     echo
     cat "$tmp/throughput.md"
+    echo
+    echo "The compressor alone on this envelope (\`bench/compress_bench.c\`; the drainer's st_compress against zlib's streaming deflate with a fresh buffer per body, as before):"
+    echo
+    echo '```'
+    cat "$tmp/compress.txt"
+    [ -n "$cb_instr" ] && echo "instructions per body (callgrind): $cb_instr"
+    echo '```'
     echo
     echo "## 3. Shared memory of $MEM_COUNT queued events"
     echo
