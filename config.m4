@@ -5,6 +5,13 @@ dnl
 dnl Needs libcurl >= 7.62.0 (the URL API, curl_url()) and zlib, both found with pkg-config,
 dnl and POSIX shared memory + process-shared robust mutexes (Linux, FreeBSD).
 
+PHP_ARG_WITH([sentry-transport-libdeflate], [for libdeflate (faster gzip of request bodies)],
+  [AS_HELP_STRING([--without-sentry-transport-libdeflate],
+    [sentry_transport: gzip with zlib even when libdeflate is installed])], [auto], [no])
+PHP_ARG_WITH([sentry-transport-zstd], [for libzstd (transport.compression=zstd)],
+  [AS_HELP_STRING([--without-sentry-transport-zstd],
+    [sentry_transport: build without zstd even when libzstd is installed])], [auto], [no])
+
 PHP_ARG_ENABLE([sentry_transport],
   [whether to enable the sentry_transport extension],
   [AS_HELP_STRING([--enable-sentry_transport],
@@ -35,6 +42,36 @@ if test "$PHP_SENTRY_TRANSPORT" != "no"; then
   ])
   PHP_EVAL_INCLINE([$ZLIB_CFLAGS])
   PHP_EVAL_LIBLINE([$ZLIB_LIBS], [SENTRY_TRANSPORT_SHARED_LIBADD])
+
+  dnl --- optional compressors: libdeflate (gzip, else zlib), libzstd (zstd) -----
+  dnl Found with pkg-config, else by header and library; absent = the zlib-only build.
+  dnl Defines reach src/core through CPPFLAGS (it never includes the generated config.h).
+  if test "$PHP_SENTRY_TRANSPORT_LIBDEFLATE" != "no"; then
+    PKG_CHECK_MODULES([LIBDEFLATE], [libdeflate], [st_have_libdeflate=yes], [
+      AC_CHECK_HEADER([libdeflate.h], [
+        AC_CHECK_LIB([deflate], [libdeflate_gzip_compress],
+          [st_have_libdeflate=yes; LIBDEFLATE_CFLAGS=""; LIBDEFLATE_LIBS="-ldeflate"])])])
+    if test "$st_have_libdeflate" = "yes"; then
+      PHP_EVAL_INCLINE([$LIBDEFLATE_CFLAGS])
+      PHP_EVAL_LIBLINE([$LIBDEFLATE_LIBS], [SENTRY_TRANSPORT_SHARED_LIBADD])
+      CPPFLAGS="$CPPFLAGS -DST_HAVE_LIBDEFLATE=1"
+    else
+      AC_MSG_NOTICE([libdeflate not found: gzip with zlib (Debian/Ubuntu: apt-get install libdeflate-dev for a faster drainer)])
+    fi
+  fi
+  if test "$PHP_SENTRY_TRANSPORT_ZSTD" != "no"; then
+    PKG_CHECK_MODULES([LIBZSTD], [libzstd >= 1.4.0], [st_have_zstd=yes], [
+      AC_CHECK_HEADER([zstd.h], [
+        AC_CHECK_LIB([zstd], [ZSTD_compress2],
+          [st_have_zstd=yes; LIBZSTD_CFLAGS=""; LIBZSTD_LIBS="-lzstd"])])])
+    if test "$st_have_zstd" = "yes"; then
+      PHP_EVAL_INCLINE([$LIBZSTD_CFLAGS])
+      PHP_EVAL_LIBLINE([$LIBZSTD_LIBS], [SENTRY_TRANSPORT_SHARED_LIBADD])
+      CPPFLAGS="$CPPFLAGS -DST_HAVE_ZSTD=1"
+    else
+      AC_MSG_NOTICE([libzstd not found: transport.compression=zstd unavailable (Debian/Ubuntu: apt-get install libzstd-dev)])
+    fi
+  fi
 
   dnl --- pthreads and POSIX shared memory -------------------------------------
   PHP_CHECK_LIBRARY([pthread], [pthread_create], [

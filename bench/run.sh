@@ -11,6 +11,8 @@
 # Tunables (environment): BENCH_CALLS=20000 BENCH_WARMUP=2000 BENCH_TP_N=30000 BENCH_TP_REPS=5
 #   BENCH_TP_WORKERS="4 8" BENCH_MEM_COUNT=10000 BENCH_UL_REPS=3 BENCH_UL_DELAYS=0,20,100,300
 #   BENCH_OUT=bench/RESULTS.md
+#   BENCH_BEFORE_SO=path/to/older/sentry_transport.so BENCH_BEFORE_LABEL="…": callgrind
+#   instruction counts of that build too, as "before" rows
 # Installs nothing itself: if nginx or PHP's curl extension is missing it runs
 # scripts/deps.sh (nginx-light, php8.2-curl, …). Timings are reported, never judged: the
 # script fails only when a benchmark cannot run.
@@ -67,9 +69,70 @@ lat_cmd=(php -n -d extension=curl -d "extension=$SO" -d "sentry_transport.dsn=$d
 "${lat_cmd[@]}" >"$tmp/latency.md"
 rm -f "/dev/shm/sentry_transport.v2.$uid.$lat_queue"
 
+# ---------------------------------------------------------------- 1c. what the p99 waits for
+# bench/p99_diag.php: sendEvent in a fresh process and after a flush(), with the PHP thread's
+# context switches; then the same with nginx pinned to CPU 0 and the PHP process to CPU 1.
+echo "bench: 1c/3 p99 diagnosis" >&2
+p99_queue="bench_p99_$$"
+p99_cmd=(php -n -d "extension=$SO" -d "sentry_transport.dsn=$dsn" -d "sentry_transport.queue.name=$p99_queue"
+    -d sentry_transport.queue.memory=64M -d sentry_transport.queue.buffer_size=1000000
+    -d sentry_transport.retry.dead_letter_queue=0 -d sentry_transport.logging.level=warning
+    "$here/p99_diag.php" "$CALLS")
+"${p99_cmd[@]}" >"$tmp/p99_free.md"
+rm -f /dev/shm/sentry_transport.v*."$uid"."$p99_queue"
+: >"$tmp/p99_pinned.md"
+if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+    nginx_pids="$BENCH_NGINX_PID $(pgrep -P "$BENCH_NGINX_PID" | tr '\n' ' ')"
+    for p in $nginx_pids; do taskset -a -p -c 0 "$p" >/dev/null; done
+    taskset -c 1 "${p99_cmd[@]}" >"$tmp/p99_pinned.md"
+    for p in $nginx_pids; do taskset -a -p -c "0-$(($(nproc) - 1))" "$p" >/dev/null; done
+    rm -f /dev/shm/sentry_transport.v*."$uid"."$p99_queue"
+fi
+
+# ---------------------------------------------------------------- 1b. instructions per call
+# callgrind (bench/profile.sh): deterministic, unlike the timings above. BENCH_BEFORE_SO=path
+# adds a column for another build (e.g. the previous commit's module) in the same run.
+echo "bench: 1b/3 instructions per call (callgrind)" >&2
+cg_counts() { # $1 module, $2 string|array → "sendEvent json_encode scan+policy crc"
+    SO=$1 bash "$here/profile.sh" request "$2" 2000 2>/dev/null | awk '
+        $2 == "zim_SentryTransport_sendEvent" { s = $1 }
+        $2 == "php_json_encode_ex" { j = $1 }
+        $2 == "st_process_scan_event" || $2 == "st_process_apply_policy" || $2 == "st_json_scan_object" { p += $1 }
+        $2 == "st_crc32c" || $2 == "crc32" { c = $1 }
+        END { printf "%d %d %d %d\n", s, j, p, c }'
+}
+cg_string=$(cg_counts "$SO" string)
+cg_array=$(cg_counts "$SO" array)
+if [ -n "${BENCH_BEFORE_SO:-}" ]; then
+    cg_string_before=$(cg_counts "$BENCH_BEFORE_SO" string)
+    cg_array_before=$(cg_counts "$BENCH_BEFORE_SO" array)
+fi
+
 # ---------------------------------------------------------------- 2. throughput
 echo "bench: 2/3 drain throughput" >&2
 bash "$here/throughput.sh" "$TP_N" "$TP_REPS" "$TP_WORKERS" >"$tmp/throughput.md"
+# The compressor alone, on the same envelope (bench/compress_bench.c), with the optional
+# libraries this machine has; wall-clock ns and callgrind instructions per body.
+cb_defs="" cb_libs="-lz"
+pkg-config --exists libdeflate && { cb_defs="$cb_defs -DST_HAVE_LIBDEFLATE"; cb_libs="$cb_libs $(pkg-config --libs libdeflate)"; }
+pkg-config --exists libzstd && { cb_defs="$cb_defs -DST_HAVE_ZSTD"; cb_libs="$cb_libs $(pkg-config --libs libzstd)"; }
+# shellcheck disable=SC2086
+cc -O2 -D_GNU_SOURCE -I"$root/src/core" $cb_defs "$here/compress_bench.c" "$root"/src/core/compress.c \
+    "$root"/src/core/config.c "$root"/src/core/common.c "$root"/src/core/policy*.c \
+    "$root"/src/core/jsonscan.c -o "$tmp/compress_bench" $cb_libs
+php -n "$here/event.php" "$tmp/cb_envelope.raw" "$tmp/cb_envelope.gz" "$dsn" >/dev/null
+"$tmp/compress_bench" "$tmp/cb_envelope.raw" 20000 >"$tmp/compress.txt"
+cb_instr=""
+if command -v valgrind >/dev/null; then
+    cb_count() { # $1 rounds, $2 method → instructions of the whole run
+        valgrind --tool=callgrind --callgrind-out-file=/dev/null "$tmp/compress_bench" \
+            "$tmp/cb_envelope.raw" "$1" "$2" 2>&1 >/dev/null | sed -n 's/.*Collected : //p'
+    }
+    for cb_m in 0 1 2; do
+        cb_n=$(( ($(cb_count 200 $cb_m) - $(cb_count 0 $cb_m)) / 1000 ))
+        cb_instr="$cb_instr${cb_instr:+, }$(echo "zlib streaming (before)|st_compress gzip|st_compress zstd" | cut -d'|' -f$((cb_m + 1))) $cb_n"
+    done
+fi
 
 # ---------------------------------------------------------------- 3. memory
 echo "bench: 3/3 shared memory" >&2
@@ -116,6 +179,7 @@ dirty=$(git status --porcelain -- src php_sentry_transport.h config.m4 2>/dev/nu
     echo "| libcurl (PHP ext/curl) | $(php -n -d extension=curl -r 'echo curl_version()["version"], " (", curl_version()["ssl_version"], ")";') |"
     echo "| libcurl (extension, baseline) | $(pkg-config --modversion libcurl) |"
     echo "| zlib | $(pkg-config --modversion zlib) |"
+    echo "| compressors built in | $(php -n -d "extension=$SO" --ri sentry_transport | sed -n 's/^\(gzip\|zstd\) compressor => /\1: /p' | paste -sd';' | sed 's/;/; /') |"
     echo "| nginx | $(nginx -v 2>&1 | sed 's/^nginx version: //'), 1 worker, \`return 200 '{}'\` |"
     echo "| compiler | $(gcc --version | head -1), extension built by scripts/build.sh (-O2 -g) |"
     echo "| source | $commit$dirty |"
@@ -136,6 +200,35 @@ dirty=$(git status --porcelain -- src php_sentry_transport.h config.m4 2>/dev/nu
     echo
     cat "$tmp/latency.md"
     echo
+    echo "### The p99"
+    echo
+    echo "What the slow calls wait for (\`bench/p99_diag.php\`, $CALLS calls per phase, string event, the drainer sending to the same nginx): phase (2) runs as rows (a) and (b) above do, after a flush(). Minor page faults would be the ring's pages, voluntary context switches a wait for the queue lock, involuntary ones the PHP thread preempted by another runnable thread or process; the futex wake-up syscall shows in neither (it does not block)."
+    echo
+    echo "Unpinned (as above):"
+    echo
+    cat "$tmp/p99_free.md"
+    if [ -s "$tmp/p99_pinned.md" ]; then
+        echo
+        echo "nginx pinned to CPU 0, the PHP process (PHP thread and drainer) to CPU 1 (\`taskset\`): on a real host the upstream is another machine, not a process competing for the PHP thread's CPU:"
+        echo
+        cat "$tmp/p99_pinned.md"
+    fi
+    echo
+    echo "### Instructions per call"
+    echo
+    echo "Instructions per call (callgrind, \`bash bench/profile.sh request string|array 2000\`: counted inside sendEvent only, the same on a busy or an idle machine; the drainer is kept idle, DSN at a closed port). Columns: the whole call; json_encode's part (arrays); the one validating scan with the event policy walked inside it (before: the policy's own walk plus the validating scan); the record checksum (before: zlib crc32; now CRC-32C)."
+    echo
+    echo "| call | build | sendEvent | json_encode | scan + policy | checksum | sendEvent − json_encode |"
+    echo "|---|---|---:|---:|---:|---:|---:|"
+    cg_row() { # label build "s j p c"
+        set -- "$1" "$2" $3
+        printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$3" "$4" "$5" "$6" "$(($3 - $4))"
+    }
+    cg_row '`sendEvent($jsonString)`' "this ($commit)" "$cg_string"
+    [ -n "${cg_string_before:-}" ] && cg_row '`sendEvent($jsonString)`' "before: ${BENCH_BEFORE_LABEL:-BENCH_BEFORE_SO}" "$cg_string_before"
+    cg_row '`sendEvent($array)`' "this ($commit)" "$cg_array"
+    [ -n "${cg_array_before:-}" ] && cg_row '`sendEvent($array)`' "before: ${BENCH_BEFORE_LABEL:-BENCH_BEFORE_SO}" "$cg_array_before"
+    echo
     echo "## 2. Drain throughput"
     echo
     echo '```'
@@ -143,6 +236,13 @@ dirty=$(git status --porcelain -- src php_sentry_transport.h config.m4 2>/dev/nu
     echo '```'
     echo
     cat "$tmp/throughput.md"
+    echo
+    echo "The compressor alone on this envelope (\`bench/compress_bench.c\`; the drainer's st_compress against zlib's streaming deflate with a fresh buffer per body, as before):"
+    echo
+    echo '```'
+    cat "$tmp/compress.txt"
+    [ -n "$cb_instr" ] && echo "instructions per body (callgrind): $cb_instr"
+    echo '```'
     echo
     echo "## 3. Shared memory of $MEM_COUNT queued events"
     echo

@@ -13,7 +13,8 @@
 # Baseline: N POSTs of the pre-gzipped envelope over 4 kept-alive connections; a second
 # baseline row gzips the envelope again for every request (zlib level 1, as the drainer does,
 # but with one reused z_stream). One more row runs ours with compression off (first WORKERS
-# value), to separate the cost of gzip from the rest of the drainer.
+# value), to separate the cost of gzip from the rest of the drainer, and one with
+# transport.compression=zstd when the build has zstd.
 # Prints a Markdown fragment on stdout. Timings are reported, never judged.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -43,6 +44,10 @@ url="http://127.0.0.1:$BENCH_NGINX_PORT/api/42/envelope/"
 cc -O2 -Wall -Wextra "$here/curl_multi_baseline.c" -o "$tmp/curl_multi_baseline" \
     $(pkg-config --cflags --libs libcurl zlib)
 auth=$(php -n "$here/event.php" "$tmp/envelope.raw" "$tmp/envelope.gz" "$dsn")
+# Which compressors this build has (php --ri: "gzip compressor => libdeflate 1.14", …)
+ri=$(php -n -d "extension=$SO" --ri sentry_transport)
+gzip_lib=$(echo "$ri" | sed -n 's/^gzip compressor => //p')
+zstd=$(echo "$ri" | sed -n 's/^zstd compressor => \(zstd .*\)$/\1/p')
 
 run_baseline() { # $1 out-file, $2.. extra args
     local out=$1
@@ -82,10 +87,14 @@ for rep in $(seq "$REPS"); do
     # envelope uncompressed, so not the same bytes as the baseline).
     run_ours "${WORKERS%% *}" "$tmp/plain.$rep.json" 0
     run_baseline "$tmp/basegz.$rep.json" "$tmp/envelope.raw" "$auth" --gzip-each
+    # zstd (transport.compression=zstd), when this build has it
+    if [ -n "$zstd" ]; then
+        run_ours "${WORKERS%% *}" "$tmp/zstd.$rep.json" zstd
+    fi
 done
 
 php -n "$here/throughput_report.php" "$tmp" "$N" "$REPS" "$WORKERS" "$(stat -c %s "$tmp/envelope.raw")" \
-    "$(stat -c %s "$tmp/envelope.gz")"
+    "$(stat -c %s "$tmp/envelope.gz")" "${gzip_lib:-zlib}" "$zstd"
 if [ -s "$tmp/transport.log" ]; then
     echo
     echo "Transport log (warnings and errors during the runs, first lines):"

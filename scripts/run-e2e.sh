@@ -47,6 +47,7 @@ fi
 tests=(
     "multi_process[gzip]|multi_process.php --compression=1|180"
     "multi_process[identity]|multi_process.php --compression=0|180"
+    "multi_process[zstd]|multi_process.php --compression=zstd|180"
     "php_fpm|php_fpm.php|180"
     "drainer_sigkill|drainer_sigkill.php|240"
     "drainer_sigstop[load]|drainer_sigstop.php --case=load|240"

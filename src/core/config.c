@@ -27,7 +27,7 @@ void st_config_defaults(st_config *c)
 
     c->timeout_ms = 30 * 1000;
     c->connect_timeout_ms = 10 * 1000;
-    c->compression = true;
+    c->compression = 1; /* ST_COMPRESS_GZIP */
     c->ssl_verify = true;
     c->http_version = ST_HTTP_AUTO;
     c->max_connections = 4;

@@ -38,7 +38,7 @@ typedef struct st_config {
     /* transport.* */
     int64_t timeout_ms;
     int64_t connect_timeout_ms;
-    bool compression;
+    int compression; /* st_compression (compress.h): 0 none, 1 gzip, 2 zstd */
     bool ssl_verify;
     char proxy[1024];
     char proxy_auth[512]; /* "user:password" — a secret */

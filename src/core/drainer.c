@@ -3,7 +3,7 @@
 #include "dsn.h"
 #include "envelope.h"
 #include "eventid.h"
-#include "gzip.h"
+#include "compress.h"
 #include "clientreport.h"
 #include "health.h"
 #include "log.h"
@@ -130,7 +130,7 @@ static void drop_limited_items(st_drainer *d, st_flight *f)
 }
 
 /* Build the wire body of one record and hand it to curl. */
-static void dispatch(st_drainer *d, st_sender *s, st_gzip *gz, st_taken_record *rec)
+static void dispatch(st_drainer *d, st_sender *s, st_compressor *gz, st_taken_record *rec)
 {
     st_shared_stats *stats = st_queue_stats(d->q);
     /* A limit learned after this record was queued: drop it rather than send it. */
@@ -174,7 +174,7 @@ static void dispatch(st_drainer *d, st_sender *s, st_gzip *gz, st_taken_record *
                 iov[n++] = (st_iov){"\n", 1};
             iov[n++] = (st_iov){d->report_item, item_len};
         }
-        body = gz ? st_gzip_compress(gz, iov, n, &body_len) : st_join(iov, n, &body_len);
+        body = gz ? st_compress(gz, iov, n, &body_len) : st_join(iov, n, &body_len);
     }
     if (!body) {
         st_outcome_give_up(&d->dv, f, "internal_sdk_error", 0, "cannot build the request", true);
@@ -187,7 +187,7 @@ static void dispatch(st_drainer *d, st_sender *s, st_gzip *gz, st_taken_record *
 }
 
 /* When idle: a pending client report older than the interval goes on its own. */
-static void flush_report_alone(st_drainer *d, st_sender *s, st_gzip *gz)
+static void flush_report_alone(st_drainer *d, st_sender *s, st_compressor *gz)
 {
     st_discards *disc = st_queue_discards(d->q);
     int64_t now = st_now_wall_ms();
@@ -210,7 +210,7 @@ static void flush_report_alone(st_drainer *d, st_sender *s, st_gzip *gz)
     int hl = snprintf(header, sizeof header, "{\"sent_at\":\"%s\"}\n", when);
     st_iov iov[2] = {{header, (size_t)hl}, {d->report_item, item_len}};
     size_t body_len = 0;
-    char *body = gz ? st_gzip_compress(gz, iov, 2, &body_len) : st_join(iov, 2, &body_len);
+    char *body = gz ? st_compress(gz, iov, 2, &body_len) : st_join(iov, 2, &body_len);
     st_discards_mark_flushed(disc, now); /* at most one try per interval */
     if (!body || st_sender_submit(s, dsn, body, body_len, gz != NULL, f) != 0)
         st_outcome_abandon(&d->dv, f);
@@ -257,11 +257,12 @@ static bool lead(st_drainer *d)
 {
     char err[256];
     st_sender *s = st_sender_new(&d->cfg, err, sizeof err);
-    st_gzip *gz = d->cfg.compression ? st_gzip_new() : NULL;
+    st_compressor *gz = st_compressor_new(d->cfg.compression);
     if (!s || (d->cfg.compression && !gz)) {
-        st_log(ST_LOG_ERROR, "drainer cannot start", "error", s ? "zlib init failed" : err, NULL);
+        st_log(ST_LOG_ERROR, "drainer cannot start", "error", s ? "compressor init failed" : err,
+               NULL);
         st_sender_free(s);
-        st_gzip_free(gz);
+        st_compressor_free(gz);
         st_queue_lease_release(d->q); /* let another process try */
         return false;
     }
@@ -351,7 +352,7 @@ static bool lead(st_drainer *d)
     }
     st_sender_abort_all(s, on_done, d);
     st_sender_free(s);
-    st_gzip_free(gz);
+    st_compressor_free(gz);
     st_deadletter_close(d->dv.dead_letters);
     d->dv.dead_letters = NULL;
     free(recs);

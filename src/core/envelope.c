@@ -138,10 +138,21 @@ enum {
     K_COUNT
 };
 
-static const char *const event_keys[K_COUNT] = {
+const char *const st_event_scan_keys[ST_EVENT_SCAN_KEYS] = {
     "event_id",    "timestamp", "platform",    "level", "sdk",
     "environment", "release",   "server_name", "type",
 };
+_Static_assert(K_COUNT == ST_EVENT_SCAN_KEYS, "st_event_scan holds every event key");
+
+int st_envelope_scan_event(const char *json, size_t len, st_event_scan *scan, const char **err)
+{
+    if (!json) {
+        *err = "not a JSON object";
+        return -1;
+    }
+    return st_json_scan_object(json, len, ST_MAX_JSON_DEPTH, st_event_scan_keys, K_COUNT, scan->v,
+                               &scan->info, err);
+}
 
 static void add_iov(st_envelope_parts *out, const void *base, size_t len)
 {
@@ -244,10 +255,30 @@ int st_envelope_build_event(const char *json, size_t len, const char *item_type,
                             const char *given_id, size_t given_id_len, const st_event_defaults *d,
                             st_envelope_parts *out, const char **err)
 {
-    st_span v[K_COUNT];
-    st_json_object_info info;
-    const char *e = NULL;
+    st_event_scan scan;
+    out->niov = 0;
+    out->total = 0;
+    out->event_id[0] = '\0';
+    out->scratch_used = 0;
+    out->category = ST_CAT_ERROR;
+    if (item_type && strcmp(item_type, "event") != 0 && strcmp(item_type, "transaction") != 0) {
+        *err = "unsupported event type";
+        return -1;
+    }
+    if (st_envelope_scan_event(json, len, &scan, err) != 0)
+        return -1;
+    return st_envelope_build_scanned(json, len, item_type, given_id, given_id_len, d, &scan, out,
+                                     err);
+}
+
+int st_envelope_build_scanned(const char *json, size_t len, const char *item_type,
+                              const char *given_id, size_t given_id_len, const st_event_defaults *d,
+                              const st_event_scan *scan, st_envelope_parts *out, const char **err)
+{
+    const st_span *v = scan->v;
+    st_json_object_info info = scan->info;
     bool is_transaction = false;
+    (void)len;
 
     out->niov = 0;
     out->total = 0;
@@ -264,14 +295,6 @@ int st_envelope_build_event(const char *json, size_t len, const char *item_type,
             *err = "unsupported event type";
             return -1;
         }
-    }
-    if (!json) {
-        *err = "not a JSON object";
-        return -1;
-    }
-    if (st_json_scan_object(json, len, ST_MAX_JSON_DEPTH, event_keys, K_COUNT, v, &info, &e) != 0) {
-        *err = e;
-        return -1;
     }
     if (!item_type) {
         const char *s;

@@ -62,6 +62,25 @@ int st_envelope_build_event(const char *json, size_t len, const char *item_type,
                             const char *given_id, size_t given_id_len, const st_event_defaults *d,
                             st_envelope_parts *out, const char **err);
 
+/* An event's scan: where its top-level members that st_envelope_build_* reads are. */
+#define ST_EVENT_SCAN_KEYS 9
+typedef struct st_event_scan {
+    st_span v[ST_EVENT_SCAN_KEYS];
+    st_json_object_info info;
+} st_event_scan;
+
+/* The top-level keys st_event_scan's spans are for, in order. */
+extern const char *const st_event_scan_keys[ST_EVENT_SCAN_KEYS];
+/* The validating scan of st_envelope_build_event on its own. The request path runs the
+ * same scan with the event policy walked inside it (st_policy_walk_scan with
+ * st_event_scan_keys): the JSON is read once. 0, or -1 with *err. */
+int st_envelope_scan_event(const char *json, size_t len, st_event_scan *scan, const char **err);
+/* st_envelope_build_event for an event already scanned: scan describes json (after a
+ * rewrite, with its offsets moved into the rewritten text). */
+int st_envelope_build_scanned(const char *json, size_t len, const char *item_type,
+                              const char *given_id, size_t given_id_len, const st_event_defaults *d,
+                              const st_event_scan *scan, st_envelope_parts *out, const char **err);
+
 /* What st_envelope_inspect learns from an envelope the caller serialized. */
 typedef struct st_envelope_info {
     char event_id[33];      /* "" when the header has none and no event item carries one */

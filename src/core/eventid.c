@@ -80,6 +80,18 @@ static void hash128(const unsigned char *p, size_t len, uint64_t *hi, uint64_t *
 
 bool st_event_id_normalize(const char *in, size_t len, char out[33])
 {
+    if (in && len == 32) { /* the usual form, already normalized: check and copy */
+        unsigned bad = 0;
+        for (size_t i = 0; i < 32; i++) {
+            unsigned char c = (unsigned char)in[i];
+            bad |= !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+        }
+        if (!bad) {
+            memcpy(out, in, 32);
+            out[32] = '\0';
+            return true;
+        }
+    }
     size_t n = 0;
     bool valid = in != NULL;
     for (size_t i = 0; valid && i < len; i++) {

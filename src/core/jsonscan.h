@@ -38,6 +38,17 @@ int st_json_scan_object_keys(const char *buf, size_t len, int max_depth, const c
                              size_t nkeys, st_span *values, st_span *key_spans,
                              st_json_object_info *info, const char **err);
 
+/* A visitor's hooks (the event policy walks an event inside the validating scan, so the
+ * JSON is read once): jsonscan_body.h compiles a scan with hooks called directly. The
+ * top-level object is always "entered"; inside an entered container the scan reports every
+ * member (key) or element (elem) and the end of its value (value_end); a member's value is
+ * itself entered when its key/elem hook returned ST_JSON_HOOK_ENTER (only for a value that
+ * starts with '{' or '['), and an entered container's close is reported (close). Nothing
+ * is reported inside containers that were not entered. ST_JSON_HOOK_STOP ends the scan at
+ * once (it returns 1). Hooks see only what has been validated so far: a later error still
+ * fails the scan. */
+enum { ST_JSON_HOOK_SKIP = 0, ST_JSON_HOOK_ENTER = 1, ST_JSON_HOOK_STOP = -1 };
+
 /* If the span is a JSON string without escapes, point *s and *n at its contents. */
 bool st_json_span_plain_string(const char *buf, st_span v, const char **s, size_t *n);
 

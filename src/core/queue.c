@@ -6,6 +6,7 @@
  * holding the lock and publishes it last by moving `tail`, so a writer killed mid-copy
  * leaves only an unpublished tail, which recovery discards. */
 #include "queue.h"
+#include "crc32c.h"
 #include "queue_layout.h"
 #include "queue_private.h"
 
@@ -21,7 +22,6 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 /* ---------------------------------------------------------------- locking */
 
@@ -115,11 +115,9 @@ static uint64_t skip_gap(const st_queue *q, uint64_t pos)
 /* The checksum st_queue_push stored, recomputed from a taken copy. */
 static uint32_t taken_crc(const st_taken_record *t)
 {
-    uLong c = crc32(0L, Z_NULL, 0);
-    c = crc32(c, (const Bytef *)t->meta.event_id, 32);
-    c = crc32(c, (const Bytef *)&t->meta.category_mask, sizeof t->meta.category_mask);
-    c = crc32(c, (const Bytef *)t->payload, (uInt)t->payload_len);
-    return (uint32_t)c;
+    uint32_t c = st_crc32c(0, t->meta.event_id, 32);
+    c = st_crc32c(c, &t->meta.category_mask, sizeof t->meta.category_mask);
+    return st_crc32c(c, t->payload, t->payload_len);
 }
 
 /* A header is sane if its state is known and its length fits where it stands. */
@@ -219,12 +217,11 @@ st_status st_queue_push(st_queue *q, const st_record_meta *meta, const st_iov *i
     memset(&rh, 0, sizeof rh);
     memcpy(rh.event_id, meta->event_id, sizeof rh.event_id);
     rh.category_mask = meta->category_mask;
-    uLong c = crc32(0L, Z_NULL, 0);
-    c = crc32(c, (const Bytef *)rh.event_id, sizeof rh.event_id);
-    c = crc32(c, (const Bytef *)&rh.category_mask, sizeof rh.category_mask);
+    uint32_t c = st_crc32c(0, rh.event_id, sizeof rh.event_id);
+    c = st_crc32c(c, &rh.category_mask, sizeof rh.category_mask);
     for (int i = 0; i < niov; i++)
-        c = crc32(c, (const Bytef *)iov[i].base, (uInt)iov[i].len);
-    rh.crc = (uint32_t)c;
+        c = st_crc32c(c, iov[i].base, iov[i].len);
+    rh.crc = c;
     rh.payload_len = (uint32_t)len;
     rh.total_len = (uint32_t)need;
     rh.attempts = meta->attempts;
@@ -263,8 +260,17 @@ st_status st_queue_push(st_queue *q, const st_record_meta *meta, const st_iov *i
     unlock_queue(q);
 
     atomic_fetch_add(&h->stats.events_accepted, 1);
+    /* Wake the drainer only when it sleeps, and only once per sleep. No lost wake-up:
+     * producer: RMW wake_seq, then load and RMW drainer_sleeping; drainer (st_queue_wait): store
+     * drainer_sleeping = 1, then load wake_seq, then FUTEX_WAIT(wake_seq, seq). All are
+     * seq_cst, so in their single total order either the drainer's load comes after this
+     * increment (it sees a new value and does not sleep, or FUTEX_WAIT, which compares
+     * under the kernel's lock, returns at once), or its store of 1 comes before this
+     * load and exchange, which then take the 1 and wake it. When another producer took the 1
+     * first, that one wakes it. A stale 1 (the drainer already awake) costs one
+     * needless syscall, nothing else. */
     atomic_fetch_add(&h->wake_seq, 1);
-    if (atomic_load(&h->drainer_sleeping))
+    if (atomic_load(&h->drainer_sleeping) && atomic_exchange(&h->drainer_sleeping, 0))
         syscall(SYS_futex, &h->wake_seq, FUTEX_WAKE, 1, NULL, NULL, 0);
     return ST_OK;
 }
@@ -430,6 +436,8 @@ void st_queue_wait(st_queue *q, uint32_t seq, int64_t timeout_ms)
 {
     st_queue_header *h = q->hdr;
     struct timespec ts = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
+    /* The flag first, then the re-check of wake_seq (both seq_cst): the order that
+     * st_queue_push's wake-up relies on (see there). */
     atomic_store(&h->drainer_sleeping, 1);
     /* Not FUTEX_PRIVATE_FLAG: producers live in other processes. */
     if (atomic_load(&h->wake_seq) == seq)

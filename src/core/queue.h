@@ -7,7 +7,8 @@
 #include "common.h"
 #include "stats.h"
 
-/* 2: the drainer lease is a set of tokens, a heartbeat and an epoch (issue 11.1). */
+/* 2: the drainer lease is a set of tokens, a heartbeat and an epoch (issue 11.1), and the
+ * record checksum is CRC-32C (was zlib crc32). */
 #define ST_QUEUE_LAYOUT_VERSION 2u
 #define ST_QUEUE_DSN_SLOTS 8
 

@@ -49,7 +49,7 @@ typedef struct st_record_header {
     uint32_t state;
     uint32_t total_len;   /* bytes in the ring, header included, aligned */
     uint32_t payload_len; /* envelope bytes */
-    uint32_t crc;         /* zlib crc32 of event_id, category_mask, payload */
+    uint32_t crc;         /* CRC-32C of event_id, category_mask, payload (crc32c.h) */
     uint32_t category_mask;
     uint16_t attempts;
     uint16_t dsn_slot;

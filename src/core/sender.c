@@ -10,6 +10,7 @@
  * cache live as long as the sender: idle gaps reuse connections, a new drainer connects
  * once. */
 #include "sender.h"
+#include "compress.h"
 #include "log.h"
 
 #include <curl/curl.h>
@@ -60,11 +61,12 @@ struct st_sender {
     int nheaders;
 };
 
-static struct curl_slist *build_headers(const char *auth_header, bool gzipped)
+/* encoding: the Content-Encoding header line, or NULL */
+static struct curl_slist *build_headers(const char *auth_header, const char *encoding)
 {
     struct curl_slist *h = NULL, *n;
     const char *lines[] = {"Content-Type: application/x-sentry-envelope", auth_header,
-                           "Expect:", gzipped ? "Content-Encoding: gzip" : NULL};
+                           "Expect:", encoding};
     for (size_t i = 0; i < sizeof lines / sizeof lines[0] && lines[i]; i++) {
         n = curl_slist_append(h, lines[i]);
         if (!n) {
@@ -92,7 +94,8 @@ static struct curl_slist *headers_for(st_sender *s, const st_dsn *dsn, bool gzip
     }
     struct curl_slist **slot = gzipped ? &hs->gzip : &hs->plain;
     if (!*slot)
-        *slot = build_headers(dsn->auth_header, gzipped);
+        *slot = build_headers(dsn->auth_header,
+                              gzipped ? st_compression_header(s->cfg.compression) : NULL);
     return *slot;
 }
 

@@ -18,6 +18,7 @@
 #include "info.h"
 #include "../core/log.h"
 #include "../core/common.h"
+#include "../core/compress.h"
 #include "../core/config.h"
 #include "../core/dsn.h"
 
@@ -113,6 +114,8 @@ void st_php_info_print(const st_config *cfg, const char *status_error)
     row("libcurl (runtime)", curl_version());
     row("zlib (compiled)", ZLIB_VERSION);
     row("zlib (runtime)", zlibVersion());
+    row("gzip compressor", st_compression_gzip_library());
+    row("zstd compressor", st_compression_zstd_library());
     if (!cfg->enabled) {
         row("Status", "disabled by sentry_transport.enabled");
     } else {
@@ -138,7 +141,7 @@ void st_php_info_print(const st_config *cfg, const char *status_error)
 
     row_duration("sentry_transport.transport.timeout", cfg->timeout_ms);
     row_duration("sentry_transport.transport.connect_timeout", cfg->connect_timeout_ms);
-    row("sentry_transport.transport.compression", on_off(cfg->compression));
+    row("sentry_transport.transport.compression", st_compression_name(cfg->compression));
     row("sentry_transport.transport.ssl_verify", on_off(cfg->ssl_verify));
     if (cfg->proxy[0] != '\0') {
         proxy_without_credentials(cfg->proxy, buf, sizeof(buf));

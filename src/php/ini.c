@@ -23,6 +23,7 @@
 #include "../core/policy.h"
 #include "ini.h"
 #include "../core/common.h"
+#include "../core/compress.h"
 #include "../core/config.h"
 #include "../core/dsn.h"
 
@@ -348,6 +349,31 @@ static void load_log_level(bool warn, const char *label, const char *raw, st_log
     *dst = v;
 }
 
+/* gzip (= 1, on), zstd, none (= 0, off); zstd in a build without libzstd warns and
+ * keeps gzip. */
+static void load_compression(bool warn, const char *label, const char *raw, int *dst)
+{
+    int v;
+    if (raw == NULL) {
+        return;
+    }
+    if (st_parse_compression(raw, &v) != 0) {
+        report(warn, label, raw, false, "gzip, zstd or none (1 = gzip, 0 = none)",
+               st_compression_name(*dst));
+        return;
+    }
+    if (!st_compression_available(v)) {
+        if (warn) {
+            php_error_docref(NULL, E_WARNING,
+                             "%s: zstd is not built into this sentry_transport (configure found "
+                             "no libzstd; install libzstd-dev and rebuild), using gzip",
+                             label);
+        }
+        v = ST_COMPRESS_GZIP;
+    }
+    *dst = v;
+}
+
 /* ---------------------------------------------------------------------------------------
  * Text keys
  * ------------------------------------------------------------------------------------- */
@@ -602,8 +628,8 @@ void st_php_config_load(st_config *out, bool warn)
     load_duration(warn, KEY("transport.timeout"), STG(ini_transport_timeout), 1, &out->timeout_ms);
     load_duration(warn, KEY("transport.connect_timeout"), STG(ini_transport_connect_timeout), 1,
                   &out->connect_timeout_ms);
-    load_bool(warn, KEY("transport.compression"), STG(ini_transport_compression),
-              &out->compression);
+    load_compression(warn, KEY("transport.compression"), STG(ini_transport_compression),
+                     &out->compression);
     load_bool(warn, KEY("transport.ssl_verify"), STG(ini_transport_ssl_verify), &out->ssl_verify);
     /* A proxy URL may embed credentials: treated as a secret in warnings. */
     load_text(warn, KEY("transport.proxy"), STG(ini_transport_proxy), &k_secret, out->proxy,

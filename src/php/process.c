@@ -13,6 +13,7 @@
 #include "../core/eventid.h"
 #include "../core/health.h"
 #include "../core/policy.h"
+#include "../core/policy_walk.h"
 #include "../core/ratelimit.h"
 
 #include <pthread.h>
@@ -242,6 +243,40 @@ int st_process_apply_policy(const char *json, size_t len, char **out, size_t *ou
     if (!S.policy_ready)
         return ST_POLICY_KEEP;
     return st_policy_apply(&S.policy, json, len, out, out_len);
+}
+
+/* Move the scan's offsets into the rewritten event (they are outside every edit: edits are
+ * inside top-level members). */
+static void remap_scan(st_event_scan *scan, const st_policy_walk *w)
+{
+    for (size_t i = 0; i < ST_EVENT_SCAN_KEYS; i++) {
+        st_span *v = &scan->v[i];
+        if (v->len) {
+            size_t a = st_policy_walk_map(w, v->off), b = st_policy_walk_map(w, v->off + v->len);
+            v->off = a;
+            v->len = b - a;
+        }
+    }
+    scan->info.open_brace = st_policy_walk_map(w, scan->info.open_brace);
+    scan->info.close_brace = st_policy_walk_map(w, scan->info.close_brace);
+}
+
+int st_process_scan_event(const char *json, size_t len, st_event_scan *scan, char **out,
+                          size_t *out_len, const char **err)
+{
+    *out = NULL;
+    *out_len = 0;
+    *err = NULL;
+    st_policy_walk w;
+    st_policy_walk_begin(&w, S.policy_ready ? &S.policy : NULL, json, len);
+    int rc = json ? st_policy_walk_scan(&w, st_event_scan_keys, ST_EVENT_SCAN_KEYS, scan->v,
+                                        &scan->info, err)
+                  : -1;
+    st_policy_verdict v = st_policy_walk_finish(&w, rc, out, out_len);
+    if (v == ST_POLICY_KEEP && *out)
+        remap_scan(scan, &w);
+    st_policy_walk_end(&w);
+    return v;
 }
 
 bool st_process_sampled(int category)

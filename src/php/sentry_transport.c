@@ -59,36 +59,37 @@ static void send_json(const char *json, size_t len, const char *item_type, const
         st_result_fail(result, "", why, false);
         return;
     }
-    /* Ignore rules and scrubbing come first: nothing unscrubbed is ever queued. */
+    /* One pass validates the event and applies the ignore rules and scrubbing (nothing
+     * unscrubbed is ever queued); an ignored event is dropped whatever else is wrong. */
     char *scrubbed = NULL;
     size_t scrubbed_len = 0;
-    switch (st_process_apply_policy(json, len, &scrubbed, &scrubbed_len)) {
-    case ST_POLICY_IGNORED:
+    const char *err = NULL;
+    st_event_scan scan;
+    int verdict = st_process_scan_event(json, len, &scan, &scrubbed, &scrubbed_len, &err);
+    if (verdict == ST_POLICY_IGNORED) {
         st_process_discard(ST_DISCARD_IGNORED, 1u << event_category(json, len, item_type));
         st_result_dropped(result, "", "ignored");
         return;
-    case ST_POLICY_ERROR: {
-        /* Usually bad JSON: let validation name the problem. */
-        st_envelope_parts check;
-        const char *verr = NULL;
-        bool valid = st_envelope_build_event(json, len, item_type, given_id, given_id_len,
-                                             st_process_event_defaults(), &check, &verr) == 0;
-        st_process_discard(valid ? ST_DISCARD_INTERNAL_SDK_ERROR : ST_DISCARD_INVALID,
-                           1u << ST_CAT_ERROR);
-        st_result_fail(result, "", valid ? "event could not be scrubbed" : verr, false);
-        return;
     }
-    case ST_POLICY_KEEP:
-        break;
+    if (item_type && strcmp(item_type, "event") != 0 && strcmp(item_type, "transaction") != 0) {
+        err = "unsupported event type";
+        verdict = ST_POLICY_ERROR;
+    }
+    if (verdict == ST_POLICY_ERROR) {
+        /* invalid (err names the problem), or valid but it could not be scrubbed */
+        st_process_discard(err ? ST_DISCARD_INVALID : ST_DISCARD_INTERNAL_SDK_ERROR,
+                           1u << ST_CAT_ERROR);
+        st_result_fail(result, "", err ? err : "event could not be scrubbed", false);
+        free(scrubbed);
+        return;
     }
     if (scrubbed) {
         json = scrubbed;
         len = scrubbed_len;
     }
     st_envelope_parts parts;
-    const char *err = NULL;
-    if (st_envelope_build_event(json, len, item_type, given_id, given_id_len,
-                                st_process_event_defaults(), &parts, &err) != 0) {
+    if (st_envelope_build_scanned(json, len, item_type, given_id, given_id_len,
+                                  st_process_event_defaults(), &scan, &parts, &err) != 0) {
         st_process_discard(ST_DISCARD_INVALID, 1u << ST_CAT_ERROR);
         st_result_fail(result, "", err, false);
         free(scrubbed);

@@ -15,6 +15,8 @@
  *     still scrubbed ("[Filtered]": their keys match the list);
  *  3. scrub_fields="my_field": extra.my_field is "[Filtered]", extra.password arrives as sent.
  * No secret value appears anywhere in the delivered bytes when it should be hidden.
+ * The event's own event_id comes last, after every edited member, in uppercase UUID form:
+ * the scrubbed copy's splice of the normalized id lands where the id moved to.
  */
 
 declare(strict_types=1);
@@ -41,6 +43,7 @@ function sc_event(string $phase): array
         'tags' => ['session_token' => 'TAGTOKEN-SECRET-7', 'env' => 'e2e'],
         'breadcrumbs' => ['values' => [['category' => 'payment', 'message' => 'charged card', 'timestamp' => 1700000000,
                                          'data' => ['credit_card' => '4111111111111111', 'amount' => 10]]]],
+        'event_id' => strtoupper(vsprintf('%s%s-%s-%s-%s-%s%s%s', str_split(bin2hex(random_bytes(16)), 4))),
     ];
 }
 
@@ -54,11 +57,15 @@ function sc_roundtrip(string $name, string $so, array $ini, string $tmp, array $
         PHP, $r, 30.0, ['event' => $event]);
     e2e_assert($o['res']['success'] === true, '%s: sendEvent failed: %s', $name, json_encode($o['res']));
     $id = $o['res']['event_id'];
+    $want = strtolower(str_replace('-', '', $event['event_id']));
+    e2e_assert($id === $want, '%s: sendEvent returned event_id %s for %s', $name, $id, $event['event_id']);
     $recs = receiver_wait_for(static fn() => dl_records_for($r, $id), 10.0);
     e2e_assert($recs !== false, '%s: event %s not delivered within 10 s: receiver %s; log %s', $name, $id,
                dl_stats_brief(receiver_stats($r)), dl_ext_log($tmp));
     $p = e2e_event_payload($recs[0]);
     e2e_assert(is_array($p), '%s: no event payload', $name);
+    e2e_assert(($p['event_id'] ?? null) === $id, '%s: payload event_id %s, expected %s', $name,
+               json_encode($p['event_id'] ?? null), $id);
     e2e_log('%s delivered: %s', $name, json_encode(array_intersect_key($p, array_flip(
         ['message', 'request', 'user', 'extra', 'contexts', 'tags', 'breadcrumbs'])), JSON_UNESCAPED_SLASHES));
     return [$event, $p, $recs[0]];

@@ -3,12 +3,12 @@
  * multi_process: 4 exec'd `php` worker processes (RoadRunner's model: independent processes,
  * no common PHP parent) each send 1,000 events with a unique marker into one shared queue.
  *
- *   php -n tests/e2e/multi_process.php <so> --compression=1|0
+ *   php -n tests/e2e/multi_process.php <so> --compression=1|0|gzip|zstd|none
  *
  * Asserts: every sendEvent succeeded; every returned event_id is delivered exactly once
  * (duplicates == 0 in this fault-free run); each delivered payload carries exactly what was
  * sent (marker, message, tags, extra); invalid == 0; the wire encoding is gzip with
- * compression on and identity with it off.
+ * compression on (1 or gzip), zstd with zstd (decoded by the receiver), identity with it off.
  */
 
 declare(strict_types=1);
@@ -19,25 +19,26 @@ const WORKERS = 4;
 const EVENTS_PER_WORKER = 1000;
 
 $so = e2e_so_path($argv);
-$compression = 1;
+$compression = '1';
 foreach (array_slice($argv, 2) as $a) {
-    if (preg_match('/^--compression=([01])$/', $a, $m)) {
-        $compression = (int)$m[1];
+    if (preg_match('/^--compression=(0|1|gzip|zstd|none)$/', $a, $m)) {
+        $compression = $m[1];
     }
 }
+$wantEncoding = ['1' => 'gzip', 'gzip' => 'gzip', 'zstd' => 'zstd', '0' => 'identity', 'none' => 'identity'][$compression];
 
-e2e_main(static function () use ($so, $compression): string {
+e2e_main(static function () use ($so, $compression, $wantEncoding): string {
     $tmp = e2e_tmpdir('mp');
     $queue = e2e_queue_name('mp' . $compression);
     $r = receiver_start(['log' => "$tmp/receiver.log"]);
-    e2e_log('receiver %s, queue %s, compression %d', $r['url'], $queue, $compression);
+    e2e_log('receiver %s, queue %s, compression %s', $r['url'], $queue, $compression);
 
     $ini = [
         'dsn' => $r['dsn'],
         'queue.name' => $queue,
         'queue.buffer_size' => '20000',
         'queue.memory' => '64M',
-        'transport.compression' => (string)$compression,
+        'transport.compression' => $compression,
         'shutdown_timeout' => '5s',
         'logging.level' => 'warning',
         'logging.file' => "$tmp/extension.log",
@@ -100,7 +101,6 @@ e2e_main(static function () use ($so, $compression): string {
 
     // Every event_id exactly once, intact, encoded as configured.
     $byId = e2e_delivered_by_id($r);
-    $wantEncoding = $compression ? 'gzip' : 'identity';
     $encodings = [];
     foreach ($sent as $id => $event) {
         $recs = $byId[$id] ?? [];
@@ -116,8 +116,8 @@ e2e_main(static function () use ($so, $compression): string {
         e2e_assert($mm === null, 'event %s (marker %s): payload differs: %s', $id, $event['extra']['marker'], (string)$mm);
         e2e_assert(($p['platform'] ?? '') === 'php' && isset($p['timestamp']), 'event %s: platform/timestamp not filled', $id);
         $ce = $rec['headers']['content_encoding'] ?? null;
-        e2e_assert($compression ? $ce === 'gzip' : ($ce === null || $ce === 'identity'),
-                   'event %s: Content-Encoding %s with compression=%d', $id, json_encode($ce), $compression);
+        e2e_assert($wantEncoding !== 'identity' ? $ce === $wantEncoding : ($ce === null || $ce === 'identity'),
+                   'event %s: Content-Encoding %s with compression=%s', $id, json_encode($ce), $compression);
     }
     e2e_assert(array_keys($encodings) === [$wantEncoding], 'encodings seen: %s, expected only %s', json_encode($encodings), $wantEncoding);
     $extra = array_diff_key($byId, $sent);

@@ -1,7 +1,7 @@
-/* libFuzzer harness for the event policy (src/core/policy.c).
+/* libFuzzer harness for the event policy (src/core/policy*.c).
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I src/core \
- *     tests/fuzz/fuzz_policy.c src/core/policy.c src/core/jsonscan.c src/core/common.c \
+ *     tests/fuzz/fuzz_policy.c src/core/policy*.c src/core/jsonscan.c src/core/common.c \
  *     -o /tmp/fzp && /tmp/fzp -max_total_time=60 tests/fuzz/corpus/policy
  *
  * Input: the first byte picks one of a few policies, the rest is the event. Only what

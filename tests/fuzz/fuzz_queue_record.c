@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
+#include "crc32c.h"
 
 static void check(bool ok)
 {
@@ -138,10 +138,9 @@ static void op_take(input *in)
         /* (a repair later in the same take may have cut the ring before it: it is still
          * a record that was whole, and completing it later is a no-op) */
         check(out[i].pos % ST_RECORD_ALIGN == 0);
-        uLong c = crc32(0L, Z_NULL, 0);
-        c = crc32(c, (const Bytef *)out[i].meta.event_id, 32);
-        c = crc32(c, (const Bytef *)&out[i].meta.category_mask, sizeof out[i].meta.category_mask);
-        c = crc32(c, (const Bytef *)out[i].payload, (uInt)out[i].payload_len);
+        uint32_t c = st_crc32c(0, out[i].meta.event_id, 32);
+        c = st_crc32c(c, &out[i].meta.category_mask, sizeof out[i].meta.category_mask);
+        c = st_crc32c(c, out[i].payload, out[i].payload_len);
         check((uint32_t)c == out[i].checksum);
         free(out[i].payload);
         if (ntaken < (int)(sizeof taken / sizeof taken[0]))

@@ -29,7 +29,7 @@ $invalid = [
     'upstream.failure_threshold' => ['0', '1001', '-5', '5x'],
     'transport.timeout' => ['0', '-1s', '10x', '25h'],
     'transport.connect_timeout' => ['soon', '0ms', '2 weeks', '1.5.2'],
-    'transport.compression' => ['gzip', '2', '-1'],
+    'transport.compression' => ['brotli', '2', '-1'],
     'transport.ssl_verify' => ['2', 'insecure', 'of'],
     'transport.proxy' => ["http://u:inisecret4@proxy\x01.local", 'http://u:inisecret5@' . str_repeat('p', 1024)],
     'transport.proxy_auth' => ["u:inisecret6\x7f", 'u:inisecret7' . str_repeat('a', 512)],
@@ -138,8 +138,8 @@ transport.timeout=0 -> 30s
     ! sentry_transport.transport.timeout: invalid value "0" (expected a duration like "30s" or "500ms", from 1ms to 24h), using default 30s
 transport.connect_timeout=soon -> 10s
     ! sentry_transport.transport.connect_timeout: invalid value "soon" (expected a duration like "30s" or "500ms", from 1ms to 24h), using default 10s
-transport.compression=gzip -> On
-    ! sentry_transport.transport.compression: invalid value "gzip" (expected on/off, 1/0, true/false or yes/no), using default on
+transport.compression=brotli -> gzip
+    ! sentry_transport.transport.compression: invalid value "brotli" (expected gzip, zstd or none (1 = gzip, 0 = none)), using default gzip
 transport.ssl_verify=2 -> On
     ! sentry_transport.transport.ssl_verify: invalid value "2" (expected on/off, 1/0, true/false or yes/no), using default on
 transport.proxy=<secret> -> (none)
@@ -233,8 +233,8 @@ transport.timeout=-1s -> 30s
     ! sentry_transport.transport.timeout: invalid value "-1s" (expected a duration like "30s" or "500ms", from 1ms to 24h), using default 30s
 transport.connect_timeout=0ms -> 10s
     ! sentry_transport.transport.connect_timeout: invalid value "0ms" (expected a duration like "30s" or "500ms", from 1ms to 24h), using default 10s
-transport.compression=2 -> On
-    ! sentry_transport.transport.compression: invalid value "2" (expected on/off, 1/0, true/false or yes/no), using default on
+transport.compression=2 -> gzip
+    ! sentry_transport.transport.compression: invalid value "2" (expected gzip, zstd or none (1 = gzip, 0 = none)), using default gzip
 transport.ssl_verify=insecure -> On
     ! sentry_transport.transport.ssl_verify: invalid value "insecure" (expected on/off, 1/0, true/false or yes/no), using default on
 transport.proxy=<secret> -> (none)
@@ -322,8 +322,8 @@ transport.timeout=10x -> 30s
     ! sentry_transport.transport.timeout: invalid value "10x" (expected a duration like "30s" or "500ms", from 1ms to 24h), using default 30s
 transport.connect_timeout=2 weeks -> 10s
     ! sentry_transport.transport.connect_timeout: invalid value "2 weeks" (expected a duration like "30s" or "500ms", from 1ms to 24h), using default 10s
-transport.compression=-1 -> On
-    ! sentry_transport.transport.compression: invalid value "-1" (expected on/off, 1/0, true/false or yes/no), using default on
+transport.compression=-1 -> gzip
+    ! sentry_transport.transport.compression: invalid value "-1" (expected gzip, zstd or none (1 = gzip, 0 = none)), using default gzip
 transport.ssl_verify=of -> On
     ! sentry_transport.transport.ssl_verify: invalid value "of" (expected on/off, 1/0, true/false or yes/no), using default on
 transport.ca_info=/etc/ca\t.pem -> (libcurl default)

@@ -62,6 +62,8 @@ libcurl (compiled) => <version>
 libcurl (runtime) => <version>
 zlib (compiled) => <version>
 zlib (runtime) => <version>
+gzip compressor => %s
+zstd compressor => %s
 Status => ok
 
 Setting => Effective value
@@ -79,7 +81,7 @@ sentry_transport.send_client_reports => On
 sentry_transport.upstream.failure_threshold => 5
 sentry_transport.transport.timeout => 2500ms
 sentry_transport.transport.connect_timeout => 2s
-sentry_transport.transport.compression => Off
+sentry_transport.transport.compression => none
 sentry_transport.transport.ssl_verify => On
 sentry_transport.transport.proxy => http://****@127.0.0.1:9
 sentry_transport.transport.proxy_auth => ****

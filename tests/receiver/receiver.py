@@ -463,6 +463,40 @@ def bounded_decompress(data, wbits, what):
     return out
 
 
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+def zstd_decompress(raw):
+    """One zstd frame (RFC 8878), as Relay accepts it: python3-zstandard, else the zstd CLI."""
+    if raw[:4] != ZSTD_MAGIC:
+        raise Invalid("body claims Content-Encoding zstd but lacks the zstd magic bytes")
+    try:
+        import zstandard
+    except ImportError:
+        zstandard = None
+    if zstandard is not None:
+        d = zstandard.ZstdDecompressor().decompressobj()
+        try:
+            out = d.decompress(raw)
+        except zstandard.ZstdError as e:
+            raise Invalid("body claims zstd but does not decode: %s" % e)
+        if not d.eof:
+            raise Invalid("body claims zstd but the compressed stream is truncated")
+        if d.unused_data:
+            raise Invalid("body claims zstd but has %d bytes of trailing garbage" % len(d.unused_data))
+    else:
+        try:
+            p = subprocess.run(["zstd", "-q", "-d", "-c"], input=raw, capture_output=True, timeout=30)
+        except FileNotFoundError:
+            raise Invalid("cannot decode zstd here: install python3-zstandard or zstd")
+        if p.returncode != 0:
+            raise Invalid("body claims zstd but does not decode: %s" % p.stderr.decode(errors="replace").strip())
+        out = p.stdout
+    if len(out) > MAX_ENVELOPE:
+        raise Invalid("decoded body exceeds the 200 MiB envelope limit")
+    return out
+
+
 def decode_body(raw, encoding):
     enc = (encoding or "").strip().lower()
     if enc in ("", "identity"):
@@ -474,7 +508,9 @@ def decode_body(raw, encoding):
     if enc == "deflate":
         # HTTP "deflate" is the zlib format (RFC 1950), not raw deflate.
         return bounded_decompress(raw, zlib.MAX_WBITS, "deflate (zlib)"), "deflate"
-    raise Invalid("unsupported Content-Encoding %r (this receiver takes gzip, deflate)" % encoding)
+    if enc == "zstd":
+        return zstd_decompress(raw), "zstd"
+    raise Invalid("unsupported Content-Encoding %r (this receiver takes gzip, deflate, zstd)" % encoding)
 
 
 # --------------------------------------------------------------------------------------

@@ -224,6 +224,24 @@ def t_deflate():
     expect(get_json("/_events")[-1]["encoding"] == "deflate", "encoding not deflate")
 
 
+def t_zstd():
+    ev, body = sdk_envelope()
+    try:
+        import zstandard
+        z = zstandard.ZstdCompressor(level=1).compress(body)
+    except ImportError:
+        z = subprocess.run(["zstd", "-q", "-1", "-c"], input=body, capture_output=True,
+                           check=True).stdout
+    st, _h, resp = post_envelope(z, {"Content-Encoding": "zstd"})
+    expect(st == 200, "status %s %r" % (st, resp))
+    last = get_json("/_events")[-1]
+    expect(last["event_id"] == ev["event_id"] and last["encoding"] == "zstd", "record %r" % last)
+    expect(last["size_wire"] == len(z) and last["size_raw"] == len(body), "sizes %r" % last)
+    # not zstd, and a truncated frame
+    expect_invalid(body, "zstd", {"Content-Encoding": "zstd"})
+    expect_invalid(z[:-5], "zstd", {"Content-Encoding": "zstd"})
+
+
 def t_fake_gzip():
     _ev, body = sdk_envelope()
     expect_invalid(body, "gzip", {"Content-Encoding": "gzip"})
@@ -726,6 +744,7 @@ def main():
              t_valid_sdk_envelope),
             ("gzip body accepted", t_gzip),
             ("deflate body accepted", t_deflate),
+            ("zstd body accepted; not-zstd and truncated zstd invalid", t_zstd),
             ("body claiming gzip but not gzip is invalid", t_fake_gzip),
             ("wrong/missing auth -> 401, counted as rejected_auth", t_auth),
             ("sentry_secret is not recorded", t_secret_not_recorded),
