@@ -74,10 +74,9 @@ transport.timeout=25h -> 30s
 transport.connect_timeout=250ms -> 250ms
 transport.connect_timeout=soon -> 10s
     ! sentry_transport.transport.connect_timeout: invalid value "soon" (expected a duration like "30s" or "500ms", from 1ms to 24h), using default 10s
-transport.compression=0 -> Off
-transport.compression=yes -> On
-transport.compression=gzip -> On
-    ! sentry_transport.transport.compression: invalid value "gzip" (expected on/off, 1/0, true/false or yes/no), using default on
+transport.compression=0 -> none
+transport.compression=yes -> gzip
+transport.compression=gzip -> gzip
 transport.ssl_verify=false -> Off
 transport.ssl_verify=2 -> On
     ! sentry_transport.transport.ssl_verify: invalid value "2" (expected on/off, 1/0, true/false or yes/no), using default on
