@@ -41,7 +41,7 @@ void st_config_defaults(st_config *c)
     c->dead_letter_max_files = 1000;
     c->dead_letter_max_bytes = 100u * 1024u * 1024u;
 
-    c->buffer_size = 1000;
+    c->buffer_size = 10000;
     c->workers = 512;
     c->batch_size = 10;
     c->batch_timeout_ms = 5 * 1000;

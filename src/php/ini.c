@@ -92,7 +92,7 @@ PHP_INI_BEGIN()
     ST_INI_ENTRY("retry.dead_letter_max_files", ini_retry_dead_letter_max_files, "1000")
     ST_INI_ENTRY("retry.dead_letter_max_bytes", ini_retry_dead_letter_max_bytes, "100M")
 
-    ST_INI_ENTRY("queue.buffer_size", ini_queue_buffer_size, "1000")
+    ST_INI_ENTRY("queue.buffer_size", ini_queue_buffer_size, "10000")
     ST_INI_ENTRY("queue.workers", ini_queue_workers, "") /* alias of transport.max_in_flight */
     ST_INI_ENTRY("queue.batch_size", ini_queue_batch_size, "10")
     ST_INI_ENTRY("queue.batch_timeout", ini_queue_batch_timeout, "5s")

@@ -22,7 +22,7 @@ TEST(defaults_are_the_seed_values)
     CHECK(c.backoff_multiplier == 2.0);
     CHECK(c.max_backoff_ms == 300000);
     CHECK(c.dead_letter_queue);
-    CHECK(c.buffer_size == 1000);
+    CHECK(c.buffer_size == 10000);
     CHECK(c.workers == 512);
     CHECK(c.http_version == ST_HTTP_AUTO);
     CHECK(c.max_connections == 4);

@@ -72,15 +72,15 @@ foreach ($cases as $c) {
 }
 ?>
 --EXPECT--
-(queue.buffer_size not set) -> 1000
+(queue.buffer_size not set) -> 10000
 queue.buffer_size=3 -> 3
 queue.buffer_size=10000000 -> 10000000
-queue.buffer_size=0 -> 1000
-    ! sentry_transport.queue.buffer_size: invalid value "0" (expected an integer from 1 to 10000000), using default 1000
-queue.buffer_size=10000001 -> 1000
-    ! sentry_transport.queue.buffer_size: invalid value "10000001" (expected an integer from 1 to 10000000), using default 1000
-queue.buffer_size=1k -> 1000
-    ! sentry_transport.queue.buffer_size: invalid value "1k" (expected an integer from 1 to 10000000), using default 1000
+queue.buffer_size=0 -> 10000
+    ! sentry_transport.queue.buffer_size: invalid value "0" (expected an integer from 1 to 10000000), using default 10000
+queue.buffer_size=10000001 -> 10000
+    ! sentry_transport.queue.buffer_size: invalid value "10000001" (expected an integer from 1 to 10000000), using default 10000
+queue.buffer_size=1k -> 10000
+    ! sentry_transport.queue.buffer_size: invalid value "1k" (expected an integer from 1 to 10000000), using default 10000
 (queue.workers not set) -> 512
 queue.workers=8 -> 8
 queue.workers=4096 -> 4096

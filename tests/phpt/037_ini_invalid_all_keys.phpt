@@ -172,8 +172,8 @@ retry.dead_letter_max_files=0 -> 1000
     ! sentry_transport.retry.dead_letter_max_files: invalid value "0" (expected an integer from 1 to 1000000), using default 1000
 retry.dead_letter_max_bytes=512 -> 100M
     ! sentry_transport.retry.dead_letter_max_bytes: invalid value "512" (expected a size like "16M" or "512K", from 1K to 1024G), using default 100M
-queue.buffer_size=0 -> 1000
-    ! sentry_transport.queue.buffer_size: invalid value "0" (expected an integer from 1 to 10000000), using default 1000
+queue.buffer_size=0 -> 10000
+    ! sentry_transport.queue.buffer_size: invalid value "0" (expected an integer from 1 to 10000000), using default 10000
 queue.workers=0 -> 512
     ! sentry_transport.queue.workers: invalid value "0" (expected an integer from 1 to 4096), using default 512
 queue.batch_size=0 -> 10
@@ -267,8 +267,8 @@ retry.dead_letter_max_files=1000001 -> 1000
     ! sentry_transport.retry.dead_letter_max_files: invalid value "1000001" (expected an integer from 1 to 1000000), using default 1000
 retry.dead_letter_max_bytes=1.5G -> 100M
     ! sentry_transport.retry.dead_letter_max_bytes: invalid value "1.5G" (expected a size like "16M" or "512K", from 1K to 1024G), using default 100M
-queue.buffer_size=10000001 -> 1000
-    ! sentry_transport.queue.buffer_size: invalid value "10000001" (expected an integer from 1 to 10000000), using default 1000
+queue.buffer_size=10000001 -> 10000
+    ! sentry_transport.queue.buffer_size: invalid value "10000001" (expected an integer from 1 to 10000000), using default 10000
 queue.workers=4097 -> 512
     ! sentry_transport.queue.workers: invalid value "4097" (expected an integer from 1 to 4096), using default 512
 queue.batch_size=1001 -> 10
@@ -352,8 +352,8 @@ retry.dead_letter_max_files=-1 -> 1000
     ! sentry_transport.retry.dead_letter_max_files: invalid value "-1" (expected an integer from 1 to 1000000), using default 1000
 retry.dead_letter_max_bytes=2T -> 100M
     ! sentry_transport.retry.dead_letter_max_bytes: invalid value "2T" (expected a size like "16M" or "512K", from 1K to 1024G), using default 100M
-queue.buffer_size=1k -> 1000
-    ! sentry_transport.queue.buffer_size: invalid value "1k" (expected an integer from 1 to 10000000), using default 1000
+queue.buffer_size=1k -> 10000
+    ! sentry_transport.queue.buffer_size: invalid value "1k" (expected an integer from 1 to 10000000), using default 10000
 queue.workers=-1 -> 512
     ! sentry_transport.queue.workers: invalid value "-1" (expected an integer from 1 to 4096), using default 512
 queue.batch_size=ten -> 10
@@ -417,8 +417,8 @@ retry.dead_letter_max_files=10k -> 1000
     ! sentry_transport.retry.dead_letter_max_files: invalid value "10k" (expected an integer from 1 to 1000000), using default 1000
 retry.dead_letter_max_bytes=-1M -> 100M
     ! sentry_transport.retry.dead_letter_max_bytes: invalid value "-1M" (expected a size like "16M" or "512K", from 1K to 1024G), using default 100M
-queue.buffer_size=-3 -> 1000
-    ! sentry_transport.queue.buffer_size: invalid value "-3" (expected an integer from 1 to 10000000), using default 1000
+queue.buffer_size=-3 -> 10000
+    ! sentry_transport.queue.buffer_size: invalid value "-3" (expected an integer from 1 to 10000000), using default 10000
 queue.workers=four -> 512
     ! sentry_transport.queue.workers: invalid value "four" (expected an integer from 1 to 4096), using default 512
 queue.batch_size=1e2 -> 10
