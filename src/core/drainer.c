@@ -41,6 +41,7 @@ struct st_drainer {
     pthread_cond_t cond;
     bool stop;
     int64_t stop_deadline_mono; /* flush until then */
+    int64_t stop_intake_mono;   /* take new records until then; after, only finish */
     _Atomic bool leader;
     _Atomic bool finished;
     st_dsn_cache dsns[ST_QUEUE_DSN_SLOTS];
@@ -54,6 +55,18 @@ static bool stop_requested(st_drainer *d, int64_t *deadline)
     bool s = d->stop;
     if (deadline)
         *deadline = d->stop_deadline_mono;
+    pthread_mutex_unlock(&d->mu);
+    return s;
+}
+
+/* While stopping, the last third of the flush window takes nothing new: transfers still in
+ * flight at the deadline are cut, and a cut request the upstream had already accepted is
+ * sent again by the next drainer. With hundreds in flight that was a burst of duplicates
+ * at every recycled FPM child; now what is in flight gets that third to finish. */
+static bool intake_closed(st_drainer *d)
+{
+    pthread_mutex_lock(&d->mu);
+    bool s = d->stop && st_now_mono_ms() >= d->stop_intake_mono;
     pthread_mutex_unlock(&d->mu);
     return s;
 }
@@ -286,7 +299,10 @@ static bool lead(st_drainer *d)
             break; /* what is in flight is abandoned below: it is the new leader's now */
         }
         uint32_t seq = st_queue_wake_seq(d->q);
-        int room = st_sender_capacity(s);
+        bool closing = stopping && intake_closed(d);
+        if (closing && st_sender_inflight(s) == 0)
+            break; /* nothing left to finish; the rest stays queued for the next drainer */
+        int room = closing ? 0 : st_sender_capacity(s);
         int taken = 0;
         bool probe = false, paused = false;
         /* An open circuit pauses sending; after its cool-down one probe goes. */
@@ -482,7 +498,9 @@ bool st_drainer_stop(st_drainer *d, int64_t flush_timeout_ms)
         return true;
     pthread_mutex_lock(&d->mu);
     d->stop = true;
-    d->stop_deadline_mono = st_now_mono_ms() + (flush_timeout_ms > 0 ? flush_timeout_ms : 0);
+    int64_t flush = flush_timeout_ms > 0 ? flush_timeout_ms : 0;
+    d->stop_deadline_mono = st_now_mono_ms() + flush;
+    d->stop_intake_mono = st_now_mono_ms() + flush - flush / 3;
     pthread_cond_broadcast(&d->cond);
     pthread_mutex_unlock(&d->mu);
     st_queue_wake(d->q); /* the leader may be idle on the futex */

@@ -952,6 +952,10 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    # socketserver's default backlog is 5: a sender opening its HTTP/1.1 pool at once (64
+    # connections) had SYNs dropped and waited out the kernel's 1 s retransmit. Real
+    # upstreams (nginx, Relay) listen with hundreds.
+    request_queue_size = 1024
 
     def __init__(self, addr, handler, state, expected_key, project, js, tls_ctx):
         self.state = state
