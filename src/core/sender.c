@@ -174,8 +174,6 @@ static void apply_static_options(st_sender *s, CURL *e, st_transfer *t)
         [ST_HTTP_2_PRIOR] = CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE,
     };
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, versions[c->http_version & 3]);
-    /* Wait for a connection that may multiplex rather than open one more. */
-    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     if (s->share)
         curl_easy_setopt(e, CURLOPT_SHARE, s->share);
     /* Idle gaps: keep the kept-alive connections known to be alive. */
@@ -339,6 +337,14 @@ int st_sender_submit(st_sender *s, const st_dsn *dsn, char *body, size_t len, bo
     t->aborting = false;
     /* Static options were set once; only what differs per request is set here. */
     curl_easy_setopt(e, CURLOPT_URL, dsn->endpoint);
+    /* Wait for a connection that may multiplex rather than open one more, where HTTP/2 is
+     * possible: over TLS (ALPN answers at the handshake) or when asked for. Over plain
+     * HTTP/1.1, curl 7.88 would hold every transfer until the first response showed the
+     * connection could not multiplex: one slow answer stalled the whole window. */
+    bool may_multiplex =
+        s->cfg.http_version == ST_HTTP_2 || s->cfg.http_version == ST_HTTP_2_PRIOR ||
+        (s->cfg.http_version == ST_HTTP_AUTO && strncasecmp(dsn->endpoint, "https://", 8) == 0);
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, may_multiplex ? 1L : 0L);
     if (s->h2c_no_reuse) {
         long fresh = strncmp(dsn->endpoint, "http://", 7) == 0 ? 1L : 0L;
         curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, fresh);
