@@ -60,8 +60,7 @@ if test "$PHP_SENTRY_TRANSPORT" != "no"; then
   dnl Listed by hand: a shell glob here expands relative to the directory configure runs in,
   dnl which is not the source directory when pecl builds out of tree (issue #11).
   dnl scripts/check-package-xml.php fails when a .c file under src/ is missing here.
-  PHP_NEW_EXTENSION([sentry_transport], [
-    src/php/deadletter_api.c \
+  PHP_NEW_EXTENSION([sentry_transport], [src/php/deadletter_api.c \
     src/php/info.c \
     src/php/ini.c \
     src/php/process.c \
@@ -88,8 +87,7 @@ if test "$PHP_SENTRY_TRANSPORT" != "no"; then
     src/core/queue_map.c \
     src/core/ratelimit.c \
     src/core/retry.c \
-    src/core/sender.c
-  ],
+    src/core/sender.c],
     [$ext_shared], [],
     [-DZEND_ENABLE_STATIC_TSRMLS_CACHE=1 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter])
 
