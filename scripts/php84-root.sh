@@ -15,7 +15,7 @@ command -v debootstrap >/dev/null || {
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq debootstrap >/dev/null
 }
 mirror=$(grep -hoE '^(URIs:|deb) +[^ ]+' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources \
-             /etc/apt/sources.list.d/*.list 2>/dev/null | awk '{print $2}' | grep -v security | head -1)
+             /etc/apt/sources.list.d/*.list 2>/dev/null | awk "{print \$2}" | grep -v security | head -1 || true)
 mirror=${mirror:-http://deb.debian.org/debian}
 rm -rf "$dir"
 mkdir -p "$(dirname "$dir")"
