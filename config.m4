@@ -94,9 +94,37 @@ if test "$PHP_SENTRY_TRANSPORT" != "no"; then
   PHP_SUBST([SENTRY_TRANSPORT_SHARED_LIBADD])
 
   dnl --- sources -------------------------------------------------------------
-  dnl Every C file of src/php and src/core: one concern per file, and none to forget here.
-  sentry_transport_sources=`cd "$ext_srcdir" && echo src/php/*.c src/core/*.c`
-  PHP_NEW_EXTENSION([sentry_transport], [$sentry_transport_sources],
+  dnl Listed by hand: a shell glob here expands relative to the directory configure runs in,
+  dnl which is not the source directory when pecl builds out of tree (issue #11).
+  dnl scripts/check-package-xml.php fails when a .c file under src/ is missing here.
+  PHP_NEW_EXTENSION([sentry_transport], [src/php/deadletter_api.c \
+    src/php/info.c \
+    src/php/ini.c \
+    src/php/process.c \
+    src/php/prometheus.c \
+    src/php/results.c \
+    src/php/sentry_transport.c \
+    src/core/category.c \
+    src/core/clientreport.c \
+    src/core/common.c \
+    src/core/config.c \
+    src/core/deadletter.c \
+    src/core/drainer.c \
+    src/core/dsn.c \
+    src/core/envelope.c \
+    src/core/envelope_read.c \
+    src/core/eventid.c \
+    src/core/gzip.c \
+    src/core/health.c \
+    src/core/jsonscan.c \
+    src/core/log.c \
+    src/core/outcome.c \
+    src/core/policy.c \
+    src/core/queue.c \
+    src/core/queue_map.c \
+    src/core/ratelimit.c \
+    src/core/retry.c \
+    src/core/sender.c],
     [$ext_shared], [],
     [-DZEND_ENABLE_STATIC_TSRMLS_CACHE=1 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter])
 

@@ -218,10 +218,9 @@ foreach ($want as $f => $role) {
 $cFiles = array_values(array_filter(array_keys($want), fn ($f) => preg_match('#^src/.*\.c$#', $f) === 1));
 sort($cFiles, SORT_STRING);
 $m4text = (string)@file_get_contents("$root/config.m4");
-// config.m4 takes every C file of src/php and src/core by glob: nothing to list by hand.
-$m4 = str_contains($m4text, 'echo src/php/*.c src/core/*.c') ? $cFiles : m4_sources($m4text);
+$m4 = m4_sources($m4text);
 foreach (array_diff($cFiles, $m4) as $f) {
-    $problems[] = "config.m4: PHP_NEW_EXTENSION does not compile $f";
+    $problems[] = "config.m4: PHP_NEW_EXTENSION does not compile $f: add it to the source list there";
 }
 foreach (array_diff($m4, $cFiles) as $f) {
     $problems[] = "config.m4: PHP_NEW_EXTENSION lists $f, which does not exist";
@@ -230,7 +229,7 @@ $w32text = (string)@file_get_contents("$root/config.w32");
 // A config.w32 that refuses Windows outright builds nothing: its list is not checked.
 $w32 = preg_match('/^\s*ERROR\(/m', $w32text) ? $cFiles : w32_sources($w32text);
 foreach (array_diff($cFiles, $w32) as $f) {
-    $problems[] = "config.w32: ADD_SOURCES does not list $f";
+    $problems[] = "config.w32: ADD_SOURCES does not list $f: add it there";
 }
 foreach (array_diff($w32, $cFiles) as $f) {
     $problems[] = "config.w32: ADD_SOURCES lists $f, which does not exist";
