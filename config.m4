@@ -97,30 +97,41 @@ if test "$PHP_SENTRY_TRANSPORT" != "no"; then
   dnl Listed by hand: a shell glob here expands relative to the directory configure runs in,
   dnl which is not the source directory when pecl builds out of tree (issue #11).
   dnl scripts/check-package-xml.php fails when a .c file under src/ is missing here.
-  PHP_NEW_EXTENSION([sentry_transport], [src/php/deadletter_api.c \
+  PHP_NEW_EXTENSION([sentry_transport], [src/php/autocapture.c \
+    src/php/capture.c \
+    src/php/deadletter_api.c \
     src/php/info.c \
     src/php/ini.c \
     src/php/process.c \
     src/php/prometheus.c \
     src/php/results.c \
+    src/php/scope.c \
     src/php/sentry_transport.c \
+    src/php/zjson.c \
     src/core/category.c \
     src/core/clientreport.c \
     src/core/common.c \
+    src/core/compress.c \
     src/core/config.c \
+    src/core/crc32c.c \
     src/core/deadletter.c \
     src/core/drainer.c \
     src/core/dsn.c \
     src/core/envelope.c \
     src/core/envelope_read.c \
+    src/core/event_build.c \
+    src/core/event_source.c \
     src/core/eventid.c \
-    src/core/gzip.c \
     src/core/health.c \
     src/core/jsonscan.c \
+    src/core/jsonw.c \
     src/core/log.c \
     src/core/outcome.c \
     src/core/policy.c \
+    src/core/policy_match.c \
+    src/core/policy_walk.c \
     src/core/queue.c \
+    src/core/queue_lease.c \
     src/core/queue_map.c \
     src/core/ratelimit.c \
     src/core/retry.c \
