@@ -77,6 +77,7 @@ fi
 check clang-format   bash -c 'clang-format --dry-run -Werror src/core/*.[ch] $(ls src/php/*.[ch] | grep -v _arginfo.h) tests/core/*.[ch] tests/fuzz/*.c'
 check arginfo-fresh  bash scripts/gen-arginfo.sh --check
 check package-xml    php scripts/check-package-xml.php
+step pecl            bash scripts/check-pecl.sh
 
 echo
 [ ${#failed_steps[@]} -eq 0 ] || echo "failed steps: ${failed_steps[*]}"
