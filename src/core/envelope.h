@@ -92,6 +92,7 @@ typedef struct st_envelope_info {
     st_span header_event_id; /* the header's event_id VALUE span; len 0 if absent */
     size_t header_open;      /* offset of the header's '{' */
     bool header_empty;       /* the header object has no members */
+    st_span header_dsn;      /* the header's dsn VALUE span, quotes included; len 0 if absent */
 } st_envelope_info;
 
 /* Validate an envelope: header line is a JSON object; every item header is a JSON
@@ -104,6 +105,11 @@ typedef struct st_envelope_info {
  * "length": null counts as absent. Trailing whitespace-only lines are ignored.
  * Returns 0, or -1 with *err. */
 int st_envelope_inspect(const char *buf, size_t len, st_envelope_info *info, const char **err);
+
+/* The header's dsn as text ("\/" unescaped): 1 and out filled, 0 when the header has none
+ * (or an empty one), -1 when it does not fit in outlen or uses another escape. */
+int st_envelope_header_dsn(const char *buf, const st_envelope_info *info, char *out,
+                           size_t outlen);
 
 /* Pieces of a caller's envelope in queued form: the header with its "sent_at" member
  * (and a comma next to it) removed; the rest unchanged. Returns niov written (1 or 2;

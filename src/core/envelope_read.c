@@ -140,8 +140,8 @@ static int inspect_event_payload(const char *p, size_t n, char event_id[33], con
 
 int st_envelope_inspect(const char *buf, size_t len, st_envelope_info *info, const char **err)
 {
-    static const char *const hkeys[] = {"event_id", "sent_at", "type"};
-    st_span hv[3], hk[3];
+    static const char *const hkeys[] = {"event_id", "sent_at", "type", "dsn"};
+    st_span hv[4], hk[4];
     const char *e;
 
     memset(info, 0, sizeof *info);
@@ -160,7 +160,7 @@ int st_envelope_inspect(const char *buf, size_t len, st_envelope_info *info, con
         return -1;
     }
     st_json_object_info hinfo;
-    if (st_json_scan_object_keys(buf, hlen, ST_MAX_JSON_DEPTH, hkeys, 3, hv, hk, &hinfo, &e) != 0) {
+    if (st_json_scan_object_keys(buf, hlen, ST_MAX_JSON_DEPTH, hkeys, 4, hv, hk, &hinfo, &e) != 0) {
         *err = "envelope header is not a valid JSON object";
         return -1;
     }
@@ -184,6 +184,12 @@ int st_envelope_inspect(const char *buf, size_t len, st_envelope_info *info, con
             *err = "envelope header event_id is not a string";
             return -1;
         }
+    }
+    if (hv[3].len && buf[hv[3].off] == '"') {
+        info->header_dsn = hv[3]; /* the SDK's DSN: it chooses where the envelope goes */
+    } else if (hv[3].len && !st_json_span_is(buf, hv[3], "null")) {
+        *err = "envelope header dsn is not a string";
+        return -1;
     }
     if (hv[1].len) {
         info->sent_at.off = hk[1].off;
@@ -371,4 +377,26 @@ int st_envelope_without_categories(const char *buf, size_t len, uint32_t drop_ma
         iov[k++] = (st_iov){buf + keep_from, len - keep_from};
     }
     return k;
+}
+
+int st_envelope_header_dsn(const char *buf, const st_envelope_info *info, char *out, size_t outlen)
+{
+    if (info->header_dsn.len < 2 || outlen == 0)
+        return 0;
+    const char *s = buf + info->header_dsn.off + 1;
+    size_t n = info->header_dsn.len - 2, o = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '\\') {
+            /* json_encode writes "\/" unless told not to; a DSN needs no other escape. */
+            if (i + 1 >= n || (s[i + 1] != '/' && s[i + 1] != '\\'))
+                return -1;
+            c = s[++i];
+        }
+        if (o + 1 >= outlen)
+            return -1;
+        out[o++] = c;
+    }
+    out[o] = '\0';
+    return o > 0 ? 1 : 0;
 }

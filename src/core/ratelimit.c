@@ -6,6 +6,7 @@
 #include "queue.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 _Static_assert(ST_RATELIMIT_DSN_SLOTS == ST_QUEUE_DSN_SLOTS,
@@ -499,4 +500,30 @@ int st_ratelimit_snapshot(const st_ratelimit_table *t, int dsn_slot, int64_t now
         }
     }
     return n;
+}
+
+size_t st_ratelimit_header(const st_ratelimit_table *t, int dsn_slot, int64_t now_ms, char *out,
+                           size_t outlen)
+{
+    st_category cats[ST_CAT_COUNT];
+    int64_t until[ST_CAT_COUNT];
+    int n = st_ratelimit_snapshot(t, dsn_slot, now_ms, cats, until, ST_CAT_COUNT);
+    size_t len = 0;
+    if (outlen)
+        out[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        /* Whole seconds, rounded up: a client that waits that long never hits the limit. */
+        long long secs = (long long)((until[i] - now_ms + 999) / 1000);
+        if (secs < 1)
+            secs = 1;
+        const char *cat = cats[i] == ST_CAT_ALL ? "" : st_category_name(cats[i]);
+        int w =
+            snprintf(out + len, outlen - len, "%s%lld:%s:organization", i ? ", " : "", secs, cat);
+        if (w < 0 || (size_t)w >= outlen - len) {
+            out[len] = '\0'; /* keep the quotas that fit whole */
+            break;
+        }
+        len += (size_t)w;
+    }
+    return len;
 }

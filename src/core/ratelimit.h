@@ -95,4 +95,11 @@ bool st_ratelimit_envelope_blocked(const st_ratelimit_table *t, int dsn_slot,
 int st_ratelimit_snapshot(const st_ratelimit_table *t, int dsn_slot, int64_t now_ms,
                           st_category cats[], int64_t until[], int max);
 
+/* The limits of `dsn_slot` in force at now as an X-Sentry-Rate-Limits value, one quota per
+ * category ("57:error:organization, 12::organization"; an empty category list is "all"),
+ * retry_after in whole seconds rounded up, so an SDK fed this header (the bridge answers
+ * its client with a 429) honours the host-wide limits. Returns its length; "" if none. */
+size_t st_ratelimit_header(const st_ratelimit_table *t, int dsn_slot, int64_t now_ms, char *out,
+                           size_t outlen);
+
 #endif

@@ -20,7 +20,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ST_REOPEN_INTERVAL_MS 1000 /* a failing mapping is retried at most this often */
+#define ST_REOPEN_INTERVAL_MS 1000
+#define ST_NO_DSN_SLOT (-2) /* no php.ini DSN: only envelopes naming their own are sent */
+#define ST_NO_DSN_ERROR                                                                            \
+    "no DSN configured: set sentry_transport.dsn (or SENTRY_DSN), or send envelopes whose "        \
+    "header carries a dsn (the Sentry SDK through the bridge does)" /* a failing mapping is        \
+                                                                       retried at most this often  \
+                                                                     */
 
 static struct {
     st_config cfg;
@@ -31,8 +37,10 @@ static struct {
 
     pid_t pid; /* process that owns q/drainer below */
     st_queue *q;
-    int dsn_slot;
-    st_policy policy; /* ignore rules, scrubbing, sampling: built once, read-only after */
+    int dsn_slot;            /* php.ini's DSN, or ST_NO_DSN_SLOT without one */
+    char envelope_dsn[1024]; /* the last DSN an envelope named, and its slot: SDK */
+    int envelope_slot;       /* envelopes name the same DSN every time */
+    st_policy policy;        /* ignore rules, scrubbing, sampling: built once, read-only after */
     bool policy_ready;
     uint64_t rng; /* for sampling; reseeded after fork */
     pid_t rng_pid;
@@ -76,10 +84,7 @@ void st_process_configure(const st_config *cfg)
     if (!cfg->enabled) {
         snprintf(S.off_reason, sizeof S.off_reason,
                  "transport disabled (sentry_transport.enabled=0)");
-    } else if (!cfg->dsn[0]) {
-        snprintf(S.off_reason, sizeof S.off_reason,
-                 "no DSN configured (set sentry_transport.dsn or SENTRY_DSN)");
-    } else if (st_dsn_parse(cfg->dsn, &S.dsn, err, sizeof err) != 0) {
+    } else if (cfg->dsn[0] && st_dsn_parse(cfg->dsn, &S.dsn, err, sizeof err) != 0) {
         /* ini.c already warned at startup, once. */
         snprintf(S.off_reason, sizeof S.off_reason, "invalid DSN: %s", err);
     }
@@ -122,8 +127,9 @@ static void open_queue_locked(void)
     if (S.q_error[0])
         st_log(ST_LOG_INFO, "queue available again", "queue", st_queue_location(S.q), NULL);
     S.q_error[0] = '\0';
-    S.dsn_slot = st_queue_dsn_slot(S.q, S.cfg.dsn);
-    if (S.dsn_slot < 0) {
+    S.envelope_dsn[0] = '\0'; /* slots are per mapping: look them up again */
+    S.dsn_slot = S.cfg.dsn[0] ? st_queue_dsn_slot(S.q, S.cfg.dsn) : ST_NO_DSN_SLOT;
+    if (S.dsn_slot == -1) {
         snprintf(S.q_error, sizeof S.q_error,
                  "queue unavailable: more than %d DSNs share queue '%s'", ST_QUEUE_DSN_SLOTS,
                  S.cfg.queue_name);
@@ -205,20 +211,23 @@ const st_event_defaults *st_process_event_defaults(void)
     return &S.defaults;
 }
 
-void st_process_push(st_record_meta *meta, const st_iov *iov, int niov, zval *rv)
+static void push_to_slot(st_record_meta *meta, int slot, const st_iov *iov, int niov, zval *rv)
 {
-    meta->dsn_slot = (uint16_t)S.dsn_slot;
+    meta->dsn_slot = (uint16_t)slot;
     meta->enqueued_ms = st_now_wall_ms();
     /* A limit any process learned holds here too: answer at once, queue nothing. */
     st_ratelimit_table *limits = st_queue_ratelimits(S.q);
-    if (st_ratelimit_envelope_blocked(limits, S.dsn_slot, meta->category_mask, meta->enqueued_ms)) {
-        char until[32], msg[64];
-        st_format_rfc3339(
-            st_ratelimit_until(limits, S.dsn_slot, meta->category_mask, meta->enqueued_ms), until);
+    if (st_ratelimit_envelope_blocked(limits, slot, meta->category_mask, meta->enqueued_ms)) {
+        char until[32], msg[64], header[512];
+        st_format_rfc3339(st_ratelimit_until(limits, slot, meta->category_mask, meta->enqueued_ms),
+                          until);
         snprintf(msg, sizeof msg, "rate limited until %s", until);
         atomic_fetch_add(&st_queue_stats(S.q)->events_rate_limit, 1);
         st_queue_discard(S.q, ST_DISCARD_RATELIMIT_BACKOFF, meta->category_mask, 1);
         st_result_fail(rv, meta->event_id, msg, true);
+        /* The bridge answers the SDK a 429 with it, so the SDK stops serializing. */
+        st_ratelimit_header(limits, slot, meta->enqueued_ms, header, sizeof header);
+        add_assoc_string(rv, "rate_limits", header);
         return;
     }
     switch (st_queue_push(S.q, meta, iov, niov)) {
@@ -235,6 +244,43 @@ void st_process_push(st_record_meta *meta, const st_iov *iov, int niov, zval *rv
     default:
         st_result_fail(rv, meta->event_id, "queue unavailable", false);
     }
+}
+
+void st_process_push(st_record_meta *meta, const st_iov *iov, int niov, zval *rv)
+{
+    if (S.dsn_slot < 0) {
+        st_result_fail(rv, meta->event_id, ST_NO_DSN_ERROR, false);
+        return;
+    }
+    push_to_slot(meta, S.dsn_slot, iov, niov, rv);
+}
+
+/* The slot of the DSN an envelope names: checked once per distinct DSN (the SDK names the
+ * same one every time), so the request path does not parse a URL per envelope. */
+static int envelope_slot(const char *dsn, const char **err)
+{
+    if (S.envelope_dsn[0] && strcmp(dsn, S.envelope_dsn) == 0)
+        return S.envelope_slot;
+    st_dsn parsed;
+    char why[256];
+    static char msg[320];
+    if (st_dsn_parse(dsn, &parsed, why, sizeof why) != 0) {
+        snprintf(msg, sizeof msg, "envelope header dsn is invalid: %s", why);
+        *err = msg;
+        return -1;
+    }
+    int slot = st_queue_dsn_slot(S.q, dsn);
+    if (slot < 0) {
+        snprintf(msg, sizeof msg,
+                 "too many DSNs: queue '%s' holds at most %d (a new queue.name, or a restart "
+                 "with a fresh queue, makes room)",
+                 S.cfg.queue_name, ST_QUEUE_DSN_SLOTS);
+        *err = msg;
+        return -1;
+    }
+    st_strlcpy(S.envelope_dsn, dsn, sizeof S.envelope_dsn);
+    S.envelope_slot = slot;
+    return slot;
 }
 
 int st_process_apply_policy(const char *json, size_t len, char **out, size_t *out_len)
@@ -336,6 +382,37 @@ static void read_health(st_health *(*which)(st_queue *), st_health_view *v)
         st_health_snapshot(which(S.q), v);
 }
 
+/* Every DSN the queue sends to (php.ini's and those envelopes named), secrets removed, with
+ * its rate limits. */
+static void add_dsns(zval *rv)
+{
+    zval list;
+    array_init(&list);
+    char raw[1024], err[256];
+    for (int slot = 0;
+         S.q && slot < ST_QUEUE_DSN_SLOTS && st_queue_dsn_get(S.q, slot, raw, sizeof raw); slot++) {
+        st_dsn d;
+        zval entry, limits;
+        array_init(&entry);
+        add_assoc_string(&entry, "dsn",
+                         st_dsn_parse(raw, &d, err, sizeof err) == 0 ? d.public_dsn : "(invalid)");
+        add_assoc_bool(&entry, "is_default", slot == S.dsn_slot);
+        array_init(&limits);
+        st_category cats[ST_CAT_COUNT];
+        int64_t until[ST_CAT_COUNT];
+        int n = st_ratelimit_snapshot(st_queue_ratelimits(S.q), slot, st_now_wall_ms(), cats, until,
+                                      ST_CAT_COUNT);
+        for (int i = 0; i < n; i++) {
+            char buf[32];
+            st_format_rfc3339(until[i], buf);
+            add_assoc_string(&limits, st_category_name(cats[i]), buf);
+        }
+        add_assoc_zval(&entry, "rate_limits", &limits);
+        add_next_index_zval(&list, &entry);
+    }
+    add_assoc_zval(rv, "dsns", &list);
+}
+
 void st_process_status(zval *rv)
 {
     array_init(rv);
@@ -376,7 +453,7 @@ void st_process_status(zval *rv)
     add_assoc_zval(rv, "drainer", &drainer);
 
     array_init(&limits); /* {category: RFC 3339 UTC until}, for this process's DSN */
-    if (S.q) {
+    if (S.q && S.dsn_slot >= 0) {
         st_category cats[ST_CAT_COUNT];
         int64_t until[ST_CAT_COUNT];
         int n = st_ratelimit_snapshot(st_queue_ratelimits(S.q), S.dsn_slot, st_now_wall_ms(), cats,
@@ -388,6 +465,7 @@ void st_process_status(zval *rv)
         }
     }
     add_assoc_zval(rv, "rate_limits", &limits);
+    add_dsns(rv);
 
     zval upstream;
     array_init(&upstream);
@@ -531,7 +609,22 @@ void st_process_push_envelope(const char *envelope, size_t len, zval *rv)
     memset(&meta, 0, sizeof meta);
     memcpy(meta.event_id, info.event_id, sizeof meta.event_id);
     meta.category_mask = info.category_mask;
-    st_process_push(&meta, iov, niov, rv);
+    char dsn[sizeof S.envelope_dsn];
+    int has = st_envelope_header_dsn(envelope, &info, dsn, sizeof dsn);
+    if (has < 0) {
+        st_result_fail(rv, info.event_id, "envelope header dsn is too long or not a DSN", false);
+        return;
+    }
+    if (has == 0) { /* no dsn of its own: php.ini's */
+        st_process_push(&meta, iov, niov, rv);
+        return;
+    }
+    int slot = envelope_slot(dsn, &err);
+    if (slot < 0) {
+        st_result_fail(rv, info.event_id, err, false);
+        return;
+    }
+    push_to_slot(&meta, slot, iov, niov, rv);
 }
 
 bool st_process_requeue_envelope(const char *envelope, size_t len)

@@ -310,8 +310,11 @@ static PHP_RINIT_FUNCTION(sentry_transport)
 #if defined(COMPILE_DL_SENTRY_TRANSPORT) && defined(ZTS)
     ZEND_TSRMLS_CACHE_UPDATE();
 #endif
-    /* Lazily, in the process that serves: never in an FPM master before it forks. */
-    st_process_ensure_running();
+    /* Lazily, in the process that serves: never in an FPM master before it forks. Without a
+     * php.ini DSN, not before the first call (the SDK's first envelope names its DSN): a
+     * process that never reports maps nothing. */
+    if (st_process_config()->dsn[0])
+        st_process_ensure_running();
     return SUCCESS;
 }
 

@@ -378,6 +378,35 @@ TEST(limited_mask_all_limit_covers_everything)
     CHECK(st_ratelimit_limited_mask(&t, 0, mask, NOW + 5 * S) == BIT(ST_CAT_SPAN));
 }
 
+/* The bridge hands this to sentry-php as X-Sentry-Rate-Limits: it must parse back (here, by
+ * our own parser, into the same deadlines rounded up to whole seconds) and name Sentry's
+ * categories, not item types. */
+TEST(header_renders_limits_in_force_for_an_sdk)
+{
+    static st_ratelimit_table t, back;
+    memset(&t, 0, sizeof t);
+    memset(&back, 0, sizeof back);
+    char h[256];
+    CHECK(st_ratelimit_header(&t, 0, NOW, h, sizeof h) == 0);
+    CHECK_STR(h, "");
+    st_ratelimit_apply_response(&t, 0, 200, "60:transaction:key, 4.2:error;monitor:key, 30::key",
+                                NULL, NOW);
+    size_t n = st_ratelimit_header(&t, 0, NOW, h, sizeof h);
+    CHECK(n == strlen(h));
+    CHECK_STR(h, "30::organization, 5:error:organization, 60:transaction:organization, "
+                 "5:monitor:organization");
+    st_ratelimit_apply_response(&back, 0, 200, h, NULL, NOW);
+    CHECK(st_ratelimit_until(&back, 0, 1u << ST_CAT_ERROR, NOW) == NOW + 30 * S); /* all wins */
+    CHECK(st_ratelimit_until(&back, 0, 1u << ST_CAT_TRANSACTION, NOW) == NOW + 60 * S);
+    /* Half a second before the end: still one whole second, never 0 (= "no limit"). */
+    CHECK(st_ratelimit_header(&t, 0, NOW + 59 * S + 500, h, sizeof h) > 0);
+    CHECK_STR(h, "1:transaction:organization");
+    /* Too small a buffer keeps only whole quotas. */
+    st_ratelimit_header(&t, 0, NOW, h, 30);
+    CHECK_STR(h, "30::organization");
+    CHECK(st_ratelimit_header(&t, 1, NOW, h, sizeof h) == 0); /* another DSN: none */
+}
+
 TEST(snapshot_lists_limits_in_force)
 {
     static st_ratelimit_table t;
@@ -457,6 +486,7 @@ int main(void)
     RUN(event_item_is_blocked_by_error_limit);
     RUN(limited_mask_all_limit_covers_everything);
     RUN(snapshot_lists_limits_in_force);
+    RUN(header_renders_limits_in_force_for_an_sdk);
     RUN(stale_deadline_from_a_clock_step_is_ignored_and_healed);
     RUN(zero_table_means_no_limits);
     CHECK_DONE();

@@ -89,6 +89,13 @@ st_shm_remove('031_status_metrics');
         "epoch": "int"
     },
     "rate_limits": [],
+    "dsns": [
+        {
+            "dsn": "string",
+            "is_default": "bool",
+            "rate_limits": []
+        }
+    ],
     "upstream": {
         "state": "string",
         "consecutive_failures": "int",

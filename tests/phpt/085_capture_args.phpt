@@ -35,7 +35,7 @@ foreach (['no DSN' => [], 'disabled' => ['enabled' => '0', 'dsn' => 'https://k@1
     }
 }
 ?>
---EXPECT--
+--EXPECTF--
 == no DSN
 captureException(string): TypeError: SentryTransport::captureException(): Argument #1 ($exception) must be of type Throwable, string given
 captureException(e, string): TypeError: SentryTransport::captureException(): Argument #2 ($context) must be of type array, string given
@@ -45,8 +45,8 @@ addBreadcrumb(c): ArgumentCountError: SentryTransport::addBreadcrumb() expects a
 addBreadcrumb(c, m, l, string): TypeError: SentryTransport::addBreadcrumb(): Argument #4 ($data) must be of type array, string given
 configureScope(string): TypeError: SentryTransport::configureScope(): Argument #1 ($scope) must be of type array, string given
 clearScope(1): ArgumentCountError: SentryTransport::clearScope() expects exactly 0 arguments, 1 given
-captureException: {"success":false,"event_id":"","error":"no DSN configured (set sentry_transport.dsn or SENTRY_DSN)","rate_limit":false,"sampled":true,"dropped":""}
-captureMessage: {"success":false,"event_id":"","error":"no DSN configured (set sentry_transport.dsn or SENTRY_DSN)","rate_limit":false,"sampled":true,"dropped":""}
+captureException: {"success":false,"event_id":"%x","error":"no DSN configured: set sentry_transport.dsn (or SENTRY_DSN), or send envelopes whose header carries a dsn (the Sentry SDK through the bridge does)","rate_limit":false,"sampled":true,"dropped":""}
+captureMessage: {"success":false,"event_id":"%x","error":"no DSN configured: set sentry_transport.dsn (or SENTRY_DSN), or send envelopes whose header carries a dsn (the Sentry SDK through the bridge does)","rate_limit":false,"sampled":true,"dropped":""}
 == disabled
 captureException(string): TypeError: SentryTransport::captureException(): Argument #1 ($exception) must be of type Throwable, string given
 captureException(e, string): TypeError: SentryTransport::captureException(): Argument #2 ($context) must be of type array, string given
