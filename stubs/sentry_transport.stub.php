@@ -52,6 +52,11 @@ final class SentryTransport
      * Queues a ready-made Sentry envelope (header line, item headers and payloads, as
      * serialised by the official SDKs), e.g. from a sentry-php HTTP client adapter.
      *
+     * The envelope goes to the DSN its header names ("dsn", as sentry-php writes it), else
+     * to sentry_transport.dsn. When a Sentry rate limit refuses it, the result also has
+     * 'rate_limits': the limits in force as an X-Sentry-Rate-Limits header value, for an
+     * SDK's own rate limiter.
+     *
      * @param string $envelope the envelope bytes
      * @return array the outcome, with the same keys as sendEvent(); event_id is taken from the envelope header
      * @phpstan-return array{success: bool, event_id: string, error: string, rate_limit: bool}

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 99e11b3599e9da69bc85a7083f3320f1d57d4a97 */
+ * Stub hash: f4c4e2d9a8ddf1198ab84f026eaf782174524aef */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_SentryTransport_sendEvent, 0, 1, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_MASK(0, event, MAY_BE_ARRAY|MAY_BE_STRING, NULL)
