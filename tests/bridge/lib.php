@@ -27,11 +27,11 @@ function bridge_check(string $name, callable $fn): void
     try {
         $details = $fn();
         $GLOBALS['__bridge_results']['passed']++;
-        printf("ok    %-34s %5.1fs  %s\n", $name, microtime(true) - $t0, is_string($details) ? $details : '');
+        printf("ok    %-40s %5.1fs  %s\n", $name, microtime(true) - $t0, is_string($details) ? $details : '');
     } catch (Throwable $e) {
         $GLOBALS['__bridge_results']['failed']++;
         $where = $e instanceof E2eFailure ? '' : sprintf(' (%s at %s:%d)', get_class($e), basename($e->getFile()), $e->getLine());
-        printf("FAIL  %-34s %5.1fs  %s%s\n", $name, microtime(true) - $t0, $e->getMessage(), $where);
+        printf("FAIL  %-40s %5.1fs  %s%s\n", $name, microtime(true) - $t0, $e->getMessage(), $where);
     }
 }
 

@@ -25,7 +25,7 @@ bridge_main(static function (): void {
         $flags = [];
         if ($withExtension) {
             $q = e2e_queue_name('br-' . $scenario);
-            $flags = e2e_ext_args($so, $ini + bridge_ini_dsn($r['dsn']) + ['queue.name' => $q, 'php:error_log' => '/dev/stderr']);
+            $flags = e2e_ext_args($so, $ini + bridge_ini_dsn($r['dsn']) + ['queue.name' => $q]);
         }
         [$rc, $out, $err] = bridge_php($flags, $child, [$scenario, $r['dsn'], $autoload]);
         $res = json_decode(trim($out), true);

@@ -49,8 +49,17 @@ fi
 if [ ! -f "$dir/vendor/autoload.php" ]; then
     (cd "$dir" && composer update --no-progress --no-dev --prefer-dist >&2)
 fi
-if [ "$app" = laravel ] && [ ! -f "$dir/.env" ]; then
-    cp "$dir/.env.example" "$dir/.env"
-    (cd "$dir" && php artisan key:generate --force >&2)
+if [ "$app" = laravel ]; then
+    if [ ! -f "$dir/.env" ]; then
+        cp "$dir/.env.example" "$dir/.env"
+        (cd "$dir" && php artisan key:generate --force >&2)
+    fi
+    # sentry-laravel's documented step for Laravel 11+: report exceptions to Sentry.
+    grep -q 'Integration::handles' "$dir/bootstrap/app.php" ||
+        sed -i 's|->withExceptions(function (Exceptions $exceptions): void {|&\n        \\Sentry\\Laravel\\Integration::handles($exceptions);|' "$dir/bootstrap/app.php"
+    grep -q 'Integration::handles' "$dir/bootstrap/app.php" || { echo "setup: cannot patch bootstrap/app.php" >&2; exit 1; }
+    # The route the tests and the bench request: it throws.
+    grep -q 'bridge-throw' "$dir/routes/web.php" ||
+        printf '\nRoute::get('"'"'/bridge-throw'"'"', function () {\n    throw new RuntimeException('"'"'laravel bridge '"'"' . request('"'"'m'"'"', '"'"''"'"'));\n});\n' >>"$dir/routes/web.php"
 fi
 echo "$dir"
