@@ -21,7 +21,7 @@ sdk)
     want="{\"name\":\"local/bridge-sdk\",\"repositories\":[$repo],\"require\":{\"sentry/sentry\":\"^4.0\",\"sentry-transport/bridge\":\"*@dev\"}}"
     ;;
 symfony)
-    want="{\"name\":\"local/bridge-symfony\",\"repositories\":[$repo],\"require\":{\"sentry/sentry\":\"^4.0\",\"sentry-transport/bridge\":\"*@dev\",\"symfony/framework-bundle\":\"7.4.*\",\"symfony/yaml\":\"7.4.*\"},\"autoload\":{\"psr-4\":{\"App\\\\\":\"$root/tests/bridge/symfony_app/src/\"}}}"
+    want="{\"name\":\"local/bridge-symfony\",\"repositories\":[$repo],\"require\":{\"sentry/sentry\":\"^4.0\",\"sentry-transport/bridge\":\"*@dev\",\"symfony/framework-bundle\":\"7.4.*\"},\"autoload\":{\"psr-4\":{\"App\\\\\":\"$root/tests/bridge/symfony_app/src/\"}}}"
     ;;
 laravel)
     # The laravel/laravel skeleton; its dev requirements need PHP 8.3 here, so they go.
