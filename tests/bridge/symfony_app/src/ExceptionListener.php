@@ -10,14 +10,12 @@ use Symfony\Component\HttpKernel\Event\ExceptionEvent;
 /** Reports every exception a request throws, as sentry-symfony's ErrorListener does. */
 final class ExceptionListener
 {
-    public ?string $lastEventId = null;
-
     public function __construct(private HubInterface $hub)
     {
     }
 
     public function __invoke(ExceptionEvent $event): void
     {
-        $this->lastEventId = (string) $this->hub->captureException($event->getThrowable());
+        $this->hub->captureException($event->getThrowable());
     }
 }
