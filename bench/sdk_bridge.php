@@ -100,9 +100,10 @@ foreach ($upstreams as $name => [$dsn, , $nReq]) {
     $rows['laravel'][$name] = [$laravel($dsn, false, $nReq), $laravel($dsn, true, $nReq), $nReq];
 }
 
-echo "| upstream | SDK client p50 / p99 (ms) | bridge p50 / p99 (ms) | p50 ratio | calls |\n|---|---|---|---|---|\n";
+echo "`\\Sentry\\captureException()` per call (sentry/sentry 4, default options; the SDK's client: `http_timeout` 5 s):\n\n";
+echo "| upstream | SDK client p50 / p99 (ms) | bridge p50 / p99 (ms) | p50 ratio | calls | not accepted (SDK / bridge) |\n|---|---|---|---|---|---|\n";
 foreach ($rows['sdk'] as $name => [$s, $b, $n]) {
-    printf("| %s | %s | %s | %.0f× | %d |\n", $name, $fmt($s), $fmt($b), $s['p50_ms'] / max($b['p50_ms'], 1e-6), $n);
+    printf("| %s | %s | %s | %.0f× | %d | %d / %d |\n", $name, $fmt($s), $fmt($b), $s['p50_ms'] / max($b['p50_ms'], 1e-6), $n, $s['no_id'], $b['no_id']);
 }
 echo "\nLaravel 12 failing request (`GET /bridge-throw`, `php -S`, opcache on), from the HTTP client:\n\n";
 echo "| upstream | sentry-laravel's client p50 / p99 (ms) | bridge p50 / p99 (ms) | p50 ratio | requests |\n|---|---|---|---|---|\n";
