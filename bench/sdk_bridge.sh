@@ -22,4 +22,13 @@ source "$here/nginx.sh"
 trap 'bench_nginx_stop; rm -rf "$work"' EXIT
 bench_nginx_start "$work/nginx"
 bench_nginx_check
-php -n "$here/sdk_bridge.php" "$so" "$BENCH_NGINX_PORT" "$sdk" "$laravel"
+ver() { php -r '$p = json_decode(file_get_contents($argv[1]), true); foreach ($p["packages"] ?? $p as $x) if ($x["name"] === $argv[2]) echo $x["version"];' "$1/vendor/composer/installed.json" "$2"; }
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+t0=$(date +%s)
+table=$(php -n "$here/sdk_bridge.php" "$so" "$BENCH_NGINX_PORT" "$sdk" "$laravel")
+echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'), source $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) CPUs," \
+     "load average $load0 at start, $(cut -d' ' -f1-3 /proc/loadavg) at end, $(( $(date +%s) - t0 )) s;" \
+     "PHP $(php -r 'echo PHP_VERSION;'), sentry/sentry $(ver "$sdk" sentry/sentry)," \
+     "laravel/framework $(ver "$laravel" laravel/framework), sentry/sentry-laravel $(ver "$laravel" sentry/sentry-laravel)."
+echo
+echo "$table"
