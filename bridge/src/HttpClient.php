@@ -140,9 +140,12 @@ final class HttpClient implements HttpClientInterface
     {
         if (!isset(self::$announced[$reason])) {
             self::$announced[$reason] = true;
-            $options->getLoggerOrNullLogger()->warning(
-                'sentry_transport bridge: sending through the SDK\'s own HTTP client, because ' . $reason . '.'
-            );
+            // getLoggerOrNullLogger(): sentry/sentry ≥ 4.x with the "logger" option; older: no log.
+            if (method_exists($options, 'getLoggerOrNullLogger')) {
+                $options->getLoggerOrNullLogger()->warning(
+                    'sentry_transport bridge: sending through the SDK\'s own HTTP client, because ' . $reason . '.'
+                );
+            }
         }
         if ($this->fallback === null) {
             $this->fallback = new SdkHttpClient($this->sdkIdentifier, $this->sdkVersion);

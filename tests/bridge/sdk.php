@@ -15,7 +15,7 @@ require __DIR__ . '/lib.php';
 
 bridge_main(static function (): void {
     $so = e2e_so_path($GLOBALS['argv']);
-    $app = bridge_setup('sdk');
+    $app = getenv('BRIDGE_SDK_DIR') ?: bridge_setup('sdk'); // another SDK version: a dir with vendor/autoload.php
     $autoload = "$app/vendor/autoload.php";
     $r = receiver_start(['key' => 'bridgekey', 'project' => 42]);
     $child = __DIR__ . '/sdk_child.php';
