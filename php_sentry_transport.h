@@ -59,6 +59,7 @@ ZEND_BEGIN_MODULE_GLOBALS(sentry_transport)
     char *ini_queue_name;
     char *ini_queue_path;
     char *ini_queue_memory;
+    char *ini_queue_drainer_stale_after;
 
     char *ini_shutdown_timeout;
 

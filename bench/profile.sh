@@ -20,7 +20,7 @@ name="bench_prof_$$"
 source "$here/nginx.sh"
 cleanup() {
     bench_nginx_stop
-    rm -f "/dev/shm/sentry_transport.v1.$uid.$name"
+    rm -f "/dev/shm/sentry_transport.v2.$uid.$name"
     rm -rf "$tmp"
 }
 trap cleanup EXIT

@@ -38,7 +38,7 @@ uid=$(id -u)
 source "$here/nginx.sh"
 cleanup() {
     bench_nginx_stop
-    rm -f /dev/shm/sentry_transport.v1."$uid".bench_lat_$$ /dev/shm/sentry_transport.v1."$uid".bench_mem_$$_*
+    rm -f /dev/shm/sentry_transport.v2."$uid".bench_lat_$$ /dev/shm/sentry_transport.v2."$uid".bench_mem_$$_*
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -52,7 +52,7 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 # ---------------------------------------------------------------- 1. latency
 echo "bench: 1/3 request-path latency" >&2
 lat_queue="bench_lat_$$"
-rm -f "/dev/shm/sentry_transport.v1.$uid.$lat_queue"
+rm -f "/dev/shm/sentry_transport.v2.$uid.$lat_queue"
 lat_cmd=(php -n -d extension=curl -d "extension=$SO" -d "sentry_transport.dsn=$dsn"
     -d "sentry_transport.queue.name=$lat_queue" -d sentry_transport.queue.memory=64M
     -d sentry_transport.queue.buffer_size=1000000 -d sentry_transport.queue.workers=4
@@ -60,7 +60,7 @@ lat_cmd=(php -n -d extension=curl -d "extension=$SO" -d "sentry_transport.dsn=$d
     -d sentry_transport.logging.level=warning -d "sentry_transport.logging.file=$tmp/latency.log"
     "$here/latency.php" "$CALLS" "$WARMUP")
 "${lat_cmd[@]}" >"$tmp/latency.md"
-rm -f "/dev/shm/sentry_transport.v1.$uid.$lat_queue"
+rm -f "/dev/shm/sentry_transport.v2.$uid.$lat_queue"
 
 # ---------------------------------------------------------------- 2. throughput
 echo "bench: 2/3 drain throughput" >&2
@@ -71,7 +71,7 @@ echo "bench: 3/3 shared memory" >&2
 mem_files=()
 for mem in 16M 64M; do
     q="bench_mem_$$_$mem"
-    rm -f "/dev/shm/sentry_transport.v1.$uid.$q"
+    rm -f "/dev/shm/sentry_transport.v2.$uid.$q"
     php -n -d "extension=$SO" -d "sentry_transport.dsn=http://benchkey@127.0.0.1:9/42" \
         -d "sentry_transport.queue.name=$q" -d "sentry_transport.queue.memory=$mem" \
         -d sentry_transport.queue.buffer_size=100000 -d sentry_transport.retry.max_attempts=100 \
@@ -79,7 +79,7 @@ for mem in 16M 64M; do
         -d sentry_transport.retry.dead_letter_queue=0 -d sentry_transport.transport.connect_timeout=1s \
         -d sentry_transport.shutdown_timeout=0 -d sentry_transport.logging.level=off \
         "$here/memory.php" "$MEM_COUNT" >"$tmp/mem.$mem.json"
-    rm -f "/dev/shm/sentry_transport.v1.$uid.$q"
+    rm -f "/dev/shm/sentry_transport.v2.$uid.$q"
     mem_files+=("$tmp/mem.$mem.json")
 done
 php -n "$here/memory_report.php" "${mem_files[@]}" >"$tmp/memory.md"

@@ -28,7 +28,7 @@ started_nginx=
 source "$here/nginx.sh"
 cleanup() {
     [ -n "$started_nginx" ] && bench_nginx_stop
-    rm -f /dev/shm/sentry_transport.v1."$(id -u)".bench_tp_$$_*
+    rm -f /dev/shm/sentry_transport.v2."$(id -u)".bench_tp_$$_*
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -52,7 +52,7 @@ run_baseline() { # $1 out-file, $2.. extra args
 
 run_ours() { # $1 workers, $2 out-file, $3 compression (default 1)
     local w=$1 out=$2 comp=${3:-1} name="bench_tp_$$_$1"
-    local shm="/dev/shm/sentry_transport.v1.$(id -u).$name"
+    local shm="/dev/shm/sentry_transport.v2.$(id -u).$name"
     rm -f "$shm" "$tmp/ready"
     local ini=(-n -d "extension=$SO" -d "sentry_transport.dsn=$dsn" -d "sentry_transport.queue.name=$name"
         -d sentry_transport.queue.memory=256M -d "sentry_transport.queue.buffer_size=$((N + 1000))"

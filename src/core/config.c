@@ -44,6 +44,7 @@ void st_config_defaults(st_config *c)
     c->batch_timeout_ms = 5 * 1000;
     st_strlcpy(c->queue_name, "default", sizeof(c->queue_name));
     c->queue_memory = 16u * 1024u * 1024u;
+    c->drainer_stale_after_ms = 3 * 1000;
 
     c->shutdown_timeout_ms = 2 * 1000;
 

@@ -54,6 +54,9 @@ typedef struct st_config {
     char queue_name[64];
     char queue_path[1024]; /* empty: shm_open name */
     uint64_t queue_memory; /* bytes of the shared mapping */
+    /* queue.drainer_stale_after: a drainer silent this long (stopped, frozen, traced) is
+     * replaced by another process's thread (issue 11.1). */
+    int64_t drainer_stale_after_ms;
 
     int64_t shutdown_timeout_ms;
 

@@ -23,6 +23,7 @@
 
 #define ST_DRAINER_STACK (512u * 1024u)
 #define ST_ELECTION_POLL_MS 200        /* failover well inside the 2 s promise */
+#define ST_SIDE_TICK_MS 1000           /* dead-letter checks, log summaries */
 #define ST_CLIENT_REPORT_IDLE_MS 30000 /* a pending report goes alone at most this often */
 
 typedef struct st_dsn_cache {
@@ -220,6 +221,36 @@ static int64_t mono_left(int64_t deadline)
     return deadline - st_now_mono_ms();
 }
 
+/* How often the leader renews its heartbeat: a few times per stale_after, so a busy but
+ * living leader is never taken for a stalled one; every wait of the loop is bounded by it. */
+static int64_t beat_interval_ms(const st_config *cfg)
+{
+    int64_t i = cfg->drainer_stale_after_ms / 4;
+    return i < 50 ? 50 : (i > 1000 ? 1000 : i);
+}
+
+/* Renew the heartbeat when due; false once another election has happened. */
+static bool still_leading(st_drainer *d, int64_t *last_beat)
+{
+    int64_t now = st_now_mono_ms();
+    if (!st_queue_lease_held(d->q))
+        return false;
+    if (now - *last_beat < beat_interval_ms(&d->cfg))
+        return true;
+    *last_beat = now;
+    return st_queue_lease_renew(d->q);
+}
+
+static void log_lost_lease(st_drainer *d, int inflight)
+{
+    char n[16];
+    snprintf(n, sizeof n, "%d", inflight);
+    st_log(ST_LOG_WARNING,
+           "drainer lost its lease to a newer election (it was stalled): stepping down; the "
+           "new drainer sends again what it had in flight",
+           "queue", st_queue_location(d->q), "abandoned_in_flight", n, NULL);
+}
+
 /* Drain while holding the lease, until asked to stop and done (or out of time). False if
  * it could not start (the lease is released at once). */
 static bool lead(st_drainer *d)
@@ -239,18 +270,20 @@ static bool lead(st_drainer *d)
     d->dv.rng = (uint64_t)st_now_mono_ms() * 0x9E3779B97F4A7C15ull ^ (uint64_t)getpid() ^ 1u;
     st_outcome_dead_letters_open(&d->dv); /* a failure shows in getStatus(), logged once */
     atomic_store(&d->leader, true);
-    st_queue_reclaim_inflight(d->q);
-    st_queue_drainer_announce(d->q, getpid());
-    st_log(ST_LOG_INFO, "elected drainer", "queue", st_queue_location(d->q), NULL);
     int batch = d->cfg.batch_size > 0 ? d->cfg.batch_size : 1;
     st_taken_record *recs = calloc((size_t)batch, sizeof *recs);
     st_health *health = st_queue_health(d->q);
-    int64_t last_beat = 0;
+    int64_t last_beat = st_now_mono_ms(), last_tick = 0;
+    int64_t beat_every = beat_interval_ms(&d->cfg);
     while (recs) {
         int64_t deadline = 0;
         bool stopping = stop_requested(d, &deadline);
         if (stopping && mono_left(deadline) <= 0)
             break;
+        if (!still_leading(d, &last_beat)) {
+            log_lost_lease(d, st_sender_inflight(s));
+            break; /* what is in flight is abandoned below: it is the new leader's now */
+        }
         uint32_t seq = st_queue_wake_seq(d->q);
         int room = st_sender_capacity(s);
         int taken = 0;
@@ -270,11 +303,10 @@ static bool lead(st_drainer *d)
                 dispatch(d, s, gz, &recs[i]);
         }
         int64_t now_mono = st_now_mono_ms();
-        if (now_mono - last_beat >= 1000) {
-            st_queue_drainer_heartbeat(d->q);
+        if (now_mono - last_tick >= ST_SIDE_TICK_MS) {
             st_outcome_dead_letters_tick(&d->dv);
             st_log_flush(); /* emit pending "repeated" summaries */
-            last_beat = now_mono;
+            last_tick = now_mono;
         }
         if (st_sender_inflight(s) > 0) {
             /* With free slots, look at the queue again soon; when full, a completion
@@ -307,6 +339,7 @@ static bool lead(st_drainer *d)
             int64_t left = mono_left(deadline);
             wait = left < wait ? left : wait;
         }
+        wait = wait < beat_every ? wait : beat_every; /* idle, the heartbeat goes on */
         if (wait > 0)
             st_queue_wait(d->q, seq, wait);
     }
@@ -337,6 +370,25 @@ static bool queued_and_time_left(st_drainer *d)
     return snap.length > 0;
 }
 
+static void log_election(st_drainer *d, const st_lease_info *li)
+{
+    char epoch[24], prev[16], silent[24];
+    snprintf(epoch, sizeof epoch, "%llu", (unsigned long long)li->epoch);
+    snprintf(prev, sizeof prev, "%d", (int)li->previous_pid);
+    snprintf(silent, sizeof silent, "%lld", (long long)li->silent_ms);
+    const char *loc = st_queue_location(d->q);
+    if (li->reason == ST_TAKEOVER_STALE)
+        st_log(ST_LOG_WARNING,
+               "drainer taken over from a living but stalled process (stopped, frozen or "
+               "traced); its records in flight are sent again",
+               "queue", loc, "previous_pid", prev, "silent_ms", silent, "epoch", epoch, NULL);
+    else if (li->reason == ST_TAKEOVER_DEAD)
+        st_log(ST_LOG_INFO, "drainer taken over from a dead process", "queue", loc, "previous_pid",
+               prev, "epoch", epoch, NULL);
+    else
+        st_log(ST_LOG_INFO, "elected drainer", "queue", loc, "epoch", epoch, NULL);
+}
+
 static void *drainer_main(void *arg)
 {
     st_drainer *d = arg;
@@ -345,11 +397,15 @@ static void *drainer_main(void *arg)
         bool stopping = stop_requested(d, NULL);
         if (stopping && !queued_and_time_left(d))
             break; /* a waiting thread exits at once when nothing is left to send */
-        st_lease_result lr = st_queue_lease_try(d->q);
+        st_lease_info li;
+        st_lease_result lr = st_queue_lease_try(d->q, d->cfg.drainer_stale_after_ms, &li);
         if (lr == ST_LEASE_TAKEN) {
-            /* Leading ends once asked to stop. An event queued just before the lease was
-             * released would have nobody: look again (bounded by the deadline). */
-            if (!lead(d) || !stop_requested(d, NULL))
+            log_election(d, &li);
+            /* Leading ends once asked to stop (an event queued just before the lease was
+             * released would have nobody: look again, bounded by the deadline), or when
+             * another election replaced this thread while it was stalled (a candidate
+             * again). */
+            if (!lead(d))
                 break;
             continue;
         }

@@ -223,6 +223,12 @@ void st_outcome_give_up(st_delivery *dv, st_flight *f, const char *reason, long 
                         const char *detail, bool keep)
 {
     st_shared_stats *stats = st_queue_stats(dv->q);
+    if (st_queue_lease_fenced(dv->q)) {
+        /* Replaced while stalled: the record is the new drainer's, which sends it again
+         * and decides its fate; a dead letter here would be a second one. */
+        st_outcome_abandon(dv, f);
+        return;
+    }
     settle_report(dv, f, false);
     st_queue_discard(dv->q, discard_reason_for(reason), f->meta.category_mask, 1);
     char st[16], attempts[16];

@@ -7,6 +7,7 @@
  * leaves only an unpublished tail, which recovery discards. */
 #include "queue.h"
 #include "queue_layout.h"
+#include "queue_private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,13 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
-
-struct st_queue {
-    st_queue_header *hdr;
-    uint8_t *data;
-    size_t map_size;
-    char location[1100];
-};
 
 /* ---------------------------------------------------------------- locking */
 
@@ -64,7 +58,17 @@ static void unlock_queue(st_queue *q)
     pthread_mutex_unlock(&q->hdr->lock);
 }
 
-static int init_robust_mutex(pthread_mutex_t *m)
+void st_queue_lock(st_queue *q)
+{
+    lock_queue(q);
+}
+
+void st_queue_unlock(st_queue *q)
+{
+    unlock_queue(q);
+}
+
+int st_queue_robust_mutex_init(pthread_mutex_t *m)
 {
     pthread_mutexattr_t a;
     if (pthread_mutexattr_init(&a) != 0)
@@ -278,7 +282,8 @@ void st_queue_complete(st_queue *q, uint64_t pos)
 {
     st_queue_header *h = q->hdr;
     lock_queue(q);
-    st_record_header *r = inflight_at(q, pos);
+    /* A leader that lost the lease changes nothing: the new one reclaimed its records. */
+    st_record_header *r = st_queue_fenced_locked(q) ? NULL : inflight_at(q, pos);
     if (r) {
         r->state = ST_REC_DONE;
         h->count--;
@@ -293,6 +298,10 @@ int st_queue_take(st_queue *q, int64_t now_wall_ms, st_taken_record *out, int ma
     st_queue_header *h = q->hdr;
     int n = 0;
     lock_queue(q);
+    if (st_queue_fenced_locked(q)) { /* no longer the leader: it takes nothing more */
+        unlock_queue(q);
+        return 0;
+    }
     /* Retries that came due live behind the cursor: look from the head again. */
     if (h->next_retry_ms && h->next_retry_ms <= now_wall_ms) {
         h->cursor = h->head;
@@ -359,7 +368,7 @@ void st_queue_retry_later(st_queue *q, uint64_t pos, int64_t next_attempt_ms)
 {
     st_queue_header *h = q->hdr;
     lock_queue(q);
-    st_record_header *r = inflight_at(q, pos);
+    st_record_header *r = st_queue_fenced_locked(q) ? NULL : inflight_at(q, pos);
     if (r) {
         r->attempts++;
         r->next_attempt_ms = next_attempt_ms > 0 ? next_attempt_ms : 1;
@@ -374,8 +383,14 @@ void st_queue_retry_later(st_queue *q, uint64_t pos, int64_t next_attempt_ms)
 
 void st_queue_reclaim_inflight(st_queue *q)
 {
-    st_queue_header *h = q->hdr;
     lock_queue(q);
+    st_queue_reclaim_locked(q);
+    unlock_queue(q);
+}
+
+void st_queue_reclaim_locked(st_queue *q)
+{
+    st_queue_header *h = q->hdr;
     uint64_t pos = h->head;
     st_record_header *r;
     bool bad;
@@ -387,7 +402,6 @@ void st_queue_reclaim_inflight(st_queue *q)
     h->inflight = 0;
     h->cursor = h->head;
     h->next_retry_ms = 0;
-    unlock_queue(q);
 }
 
 int64_t st_queue_next_retry_ms(st_queue *q)
@@ -398,26 +412,8 @@ int64_t st_queue_next_retry_ms(st_queue *q)
     return t;
 }
 
-/* ---------------------------------------------------------------- election & wake-ups */
-
-st_lease_result st_queue_lease_try(st_queue *q)
-{
-    int rc = pthread_mutex_trylock(&q->hdr->drainer_lease);
-    if (rc == EOWNERDEAD) {
-        /* The previous drainer died holding it: the lease guards no data, just take it. */
-        pthread_mutex_consistent(&q->hdr->drainer_lease);
-        rc = 0;
-    }
-    if (rc == 0)
-        return ST_LEASE_TAKEN;
-    return rc == EBUSY ? ST_LEASE_BUSY : ST_LEASE_ERROR;
-}
-
-void st_queue_lease_release(st_queue *q)
-{
-    atomic_store(&q->hdr->drainer_pid, 0);
-    pthread_mutex_unlock(&q->hdr->drainer_lease);
-}
+/* ---------------------------------------------------------------- wake-ups */
+/* (The drainer election lives in queue_lease.c.) */
 
 uint32_t st_queue_wake_seq(st_queue *q)
 {
@@ -441,20 +437,6 @@ void st_queue_wait(st_queue *q, uint32_t seq, int64_t timeout_ms)
     atomic_store(&h->drainer_sleeping, 0);
 }
 
-void st_queue_drainer_announce(st_queue *q, int32_t pid)
-{
-    atomic_store(&q->hdr->drainer_since_ms, st_now_wall_ms());
-    atomic_store(&q->hdr->drainer_heartbeat_ms, st_now_wall_ms());
-    atomic_store(&q->hdr->drainer_pid, pid);
-    if (pid)
-        atomic_fetch_add(&q->hdr->stats.drainer_elections, 1);
-}
-
-void st_queue_drainer_heartbeat(st_queue *q)
-{
-    atomic_store(&q->hdr->drainer_heartbeat_ms, st_now_wall_ms());
-}
-
 void st_queue_snapshot_read(st_queue *q, st_queue_snapshot *s)
 {
     st_queue_header *h = q->hdr;
@@ -469,6 +451,9 @@ void st_queue_snapshot_read(st_queue *q, st_queue_snapshot *s)
     s->drainer_pid = atomic_load(&h->drainer_pid);
     s->drainer_since_ms = atomic_load(&h->drainer_since_ms);
     s->drainer_heartbeat_ms = atomic_load(&h->drainer_heartbeat_ms);
+    s->lease_epoch = atomic_load(&h->lease.epoch);
+    s->takeovers_dead = atomic_load(&h->lease.takeovers_dead);
+    s->takeovers_stale = atomic_load(&h->lease.takeovers_stale);
 }
 
 /* ---------------------------------------------------------------- DSN table */
@@ -597,6 +582,7 @@ int st_queue_open(const st_queue_options *opts, st_queue **out, char *err, size_
         return -1;
     }
     q->data = (uint8_t *)q->hdr + q->hdr->header_size;
+    q->lease_token = -1;
     *out = q;
     return 0;
 }
@@ -618,7 +604,7 @@ int st_queue_init_header(st_queue_header *h, uint64_t total, uint32_t max_record
     h->total_size = total;
     h->data_size = (total - h->header_size) & ~(uint64_t)(ST_RECORD_ALIGN - 1);
     h->max_records = max_records;
-    if (init_robust_mutex(&h->lock) != 0 || init_robust_mutex(&h->drainer_lease) != 0)
+    if (st_queue_robust_mutex_init(&h->lock) != 0 || st_queue_lease_init(h) != 0)
         return -1;
     return 0;
 }

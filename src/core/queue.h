@@ -7,7 +7,8 @@
 #include "common.h"
 #include "stats.h"
 
-#define ST_QUEUE_LAYOUT_VERSION 1u
+/* 2: the drainer lease is a set of tokens, a heartbeat and an epoch (issue 11.1). */
+#define ST_QUEUE_LAYOUT_VERSION 2u
 #define ST_QUEUE_DSN_SLOTS 8
 
 typedef struct st_queue st_queue;
@@ -84,10 +85,35 @@ void st_queue_reclaim_inflight(st_queue *q);
 /* Earliest wall time a waiting retry becomes due, or 0 if none. */
 int64_t st_queue_next_retry_ms(st_queue *q);
 
-/* Drainer election through a robust mutex the drainer thread holds for its reign; the
- * kernel releases it when its holder dies. */
+/* Drainer election (DESIGN.md §5, queue_lease.c). One thread per queue leads. A dead
+ * leader is replaced at once (its token, a robust mutex, is freed by the kernel), a living
+ * one whose heartbeat is older than stale_after_ms (stopped, frozen, traced) is replaced
+ * too: every election bumps the lease's epoch, and a handle that led under an older epoch
+ * is fenced: st_queue_take gives it nothing, st_queue_complete and st_queue_retry_later
+ * change nothing for it. The new leader makes every record left in flight ready again, in
+ * the same critical section, so those are sent again (at least once). */
 typedef enum { ST_LEASE_TAKEN, ST_LEASE_BUSY, ST_LEASE_ERROR } st_lease_result;
-st_lease_result st_queue_lease_try(st_queue *q);
+typedef enum {
+    ST_TAKEOVER_NONE = 0, /* nobody was leading */
+    ST_TAKEOVER_DEAD,     /* the leader's thread was gone */
+    ST_TAKEOVER_STALE,    /* the leader lived but had not renewed in time */
+} st_takeover_reason;
+typedef struct st_lease_info {
+    uint64_t epoch;       /* the new epoch */
+    int32_t previous_pid; /* the replaced leader, 0: none */
+    st_takeover_reason reason;
+    int64_t silent_ms; /* how long the replaced leader had not renewed */
+} st_lease_info;
+st_lease_result st_queue_lease_try(st_queue *q, int64_t stale_after_ms, st_lease_info *info);
+/* The leader renews its heartbeat (also the wall-clock heartbeat getStatus shows); false
+ * once another election has happened: it must take nothing more and step down. */
+bool st_queue_lease_renew(st_queue *q);
+/* Still the leader? One atomic load, no lock (st_queue_take checks again under it). */
+bool st_queue_lease_held(st_queue *q);
+/* Elected once, but another election has happened since: whatever this handle still
+ * has in flight is no longer its to finish (no dead letter, no outcome). */
+bool st_queue_lease_fenced(st_queue *q);
+/* Step down (or, when fenced, let go of the token only). */
 void st_queue_lease_release(st_queue *q);
 
 /* Wake-ups: an enqueue bumps a shared futex word; an idle drainer sleeps on it. */
@@ -108,10 +134,11 @@ typedef struct st_queue_snapshot {
     int32_t drainer_pid; /* 0: none */
     int64_t drainer_since_ms;
     int64_t drainer_heartbeat_ms;
+    uint64_t lease_epoch;     /* of the current (or last) leader */
+    uint64_t takeovers_dead;  /* elections that replaced a dead leader */
+    uint64_t takeovers_stale; /* elections that replaced a stalled one */
 } st_queue_snapshot;
 void st_queue_snapshot_read(st_queue *q, st_queue_snapshot *s);
-void st_queue_drainer_announce(st_queue *q, int32_t pid);
-void st_queue_drainer_heartbeat(st_queue *q);
 
 /* Map every page of the mapping into this process now, so the request path never takes
  * a first-touch page fault. Slow (milliseconds): the background thread calls it. */

@@ -23,6 +23,28 @@ enum { ST_INIT_NONE = 0, ST_INIT_BUSY = 1, ST_INIT_READY = 2 };
 #define ST_REC_DONE 0x444f4e31u     /* definitive outcome; space reclaimed from the head */
 #define ST_REC_PAD 0x50414431u      /* filler up to the end of the ring */
 
+/* Drainer leadership (DESIGN.md §5, queue_lease.c). A leader's thread holds one of the
+ * tokens for its reign: the kernel frees a robust mutex when its holder dies, so a dead
+ * leader is seen at once. A stopped or frozen one keeps its token, so leadership also
+ * carries a heartbeat (CLOCK_MONOTONIC: lock words and these values are reset when a
+ * file-backed queue is adopted after a reboot) and an epoch bumped by every election: a
+ * stale heartbeat lets another thread take over with a new token, and the old leader,
+ * once it runs again, finds a newer epoch and may change no record. epoch, slot and the
+ * holder pid change under the queue lock; they are atomics so candidates can look first,
+ * and the leader renews, without it. */
+#define ST_LEASE_TOKENS 8
+
+typedef struct st_lease_shared {
+    pthread_mutex_t token[ST_LEASE_TOKENS];
+    _Atomic uint64_t epoch; /* bumped by every election; 0: nobody ever led */
+    _Atomic int32_t slot;   /* the leader's token, -1: none (all were busy) */
+    /* Last renewal by the holder of each token ([ST_LEASE_TOKENS]: a leader without one).
+     * Per token, so a replaced leader that runs again cannot refresh its successor's. */
+    _Atomic int64_t beat_mono_ms[ST_LEASE_TOKENS + 1];
+    _Atomic uint64_t takeovers_dead;  /* elections that replaced a dead leader */
+    _Atomic uint64_t takeovers_stale; /* elections that replaced a stalled, living one */
+} st_lease_shared;
+
 typedef struct st_record_header {
     uint32_t state;
     uint32_t total_len;   /* bytes in the ring, header included, aligned */
@@ -47,8 +69,8 @@ struct st_queue_header {
     uint32_t max_records;
     char boot_id[40]; /* kernel boot the lock words belong to (file-backed queues) */
 
-    pthread_mutex_t lock;          /* guards everything below up to the atomics */
-    pthread_mutex_t drainer_lease; /* held by the elected drainer thread */
+    pthread_mutex_t lock; /* guards everything below up to the atomics */
+    st_lease_shared lease;
 
     uint64_t head;   /* oldest record still live */
     uint64_t tail;   /* where the next record goes; moved last when publishing */
@@ -61,7 +83,7 @@ struct st_queue_header {
     uint32_t dsn_count;
     char dsn[ST_QUEUE_DSN_SLOTS][1024];
 
-    _Atomic int32_t drainer_pid;
+    _Atomic int32_t drainer_pid; /* the lease holder, 0: none */
     _Atomic int64_t drainer_since_ms;
     _Atomic int64_t drainer_heartbeat_ms;
     _Atomic uint32_t wake_seq; /* futex word: bumped by every enqueue */

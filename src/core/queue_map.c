@@ -3,6 +3,7 @@
 #include "log.h"
 #include "queue.h"
 #include "queue_layout.h"
+#include "queue_private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -72,14 +73,10 @@ static bool left_by_killed_creator(const st_queue_header *h)
  * Records stay; whatever was in flight is reclaimed by the next elected drainer. */
 static int adopt_after_reboot(st_queue_header *h, const char *boot_id)
 {
-    pthread_mutexattr_t a;
-    pthread_mutexattr_init(&a);
-    pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-    pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-    int rc = pthread_mutex_init(&h->lock, &a);
+    /* The lease's heartbeat is CLOCK_MONOTONIC of the old boot: reset with its tokens. */
+    int rc = st_queue_robust_mutex_init(&h->lock);
     if (rc == 0)
-        rc = pthread_mutex_init(&h->drainer_lease, &a);
-    pthread_mutexattr_destroy(&a);
+        rc = st_queue_lease_init(h);
     atomic_store(&h->drainer_pid, 0);
     atomic_store(&h->drainer_sleeping, 0);
     memcpy(h->boot_id, boot_id, sizeof h->boot_id);

@@ -167,6 +167,7 @@ void st_php_info_print(const st_config *cfg, const char *status_error)
     row("sentry_transport.queue.path", or_default(cfg->queue_path, "(shared memory object)"));
     st_php_format_size(cfg->queue_memory, buf, sizeof(buf));
     row("sentry_transport.queue.memory", buf);
+    row_duration("sentry_transport.queue.drainer_stale_after", cfg->drainer_stale_after_ms);
 
     row_duration("sentry_transport.shutdown_timeout", cfg->shutdown_timeout_ms);
 

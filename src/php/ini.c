@@ -89,6 +89,7 @@ PHP_INI_BEGIN()
     ST_INI_ENTRY("queue.name", ini_queue_name, "default")
     ST_INI_ENTRY("queue.path", ini_queue_path, "")
     ST_INI_ENTRY("queue.memory", ini_queue_memory, "16M")
+    ST_INI_ENTRY("queue.drainer_stale_after", ini_queue_drainer_stale_after, "3s")
 
     ST_INI_ENTRY("shutdown_timeout", ini_shutdown_timeout, "2s")
 
@@ -483,6 +484,27 @@ static void load_dsn(bool warn, st_config *out)
     st_strlcpy(out->dsn, buf, sizeof(out->dsn));
 }
 
+/* queue.drainer_stale_after (issue 11.1): below 500ms a scheduling hiccup would pass for
+ * a stalled drainer; above 1h events would wait that long behind a frozen one. */
+#define ST_MIN_STALE_AFTER_MS 500
+#define ST_MAX_STALE_AFTER_MS (3600LL * 1000)
+static void load_stale_after(bool warn, const char *label, const char *raw, int64_t *dst)
+{
+    int64_t v;
+    if (is_blank(raw)) {
+        return;
+    }
+    if (st_parse_duration_ms(raw, &v) != 0 || v < ST_MIN_STALE_AFTER_MS ||
+        v > ST_MAX_STALE_AFTER_MS) {
+        char dflt[32];
+        st_php_format_duration(*dst, dflt, sizeof(dflt));
+        report(warn, label, raw, false, "a duration like \"3s\" or \"1500ms\", from 500ms to 1h",
+               dflt);
+        return;
+    }
+    *dst = v;
+}
+
 /* ---------------------------------------------------------------------------------------
  * The whole configuration
  * ------------------------------------------------------------------------------------- */
@@ -608,6 +630,8 @@ void st_php_config_load(st_config *out, bool warn)
               sizeof(out->queue_path));
     load_size(warn, KEY("queue.memory"), STG(ini_queue_memory), ST_MIN_QUEUE_MEMORY,
               ST_MAX_QUEUE_MEMORY, &out->queue_memory);
+    load_stale_after(warn, KEY("queue.drainer_stale_after"), STG(ini_queue_drainer_stale_after),
+                     &out->drainer_stale_after_ms);
 
     /* 0 is allowed: do not wait for the queue at process exit. */
     load_duration(warn, KEY("shutdown_timeout"), STG(ini_shutdown_timeout), 0,

@@ -336,6 +336,8 @@ void st_process_status(zval *rv)
                    S.drainer != NULL && st_drainer_owner_pid(S.drainer) == getpid());
     st_add_time(&drainer, "since", snap.drainer_pid ? snap.drainer_since_ms : 0);
     st_add_time(&drainer, "heartbeat_at", snap.drainer_pid ? snap.drainer_heartbeat_ms : 0);
+    /* Bumped by every election: a stalled drainer that was replaced finds it changed. */
+    st_add_u64(&drainer, "epoch", snap.lease_epoch);
     add_assoc_zval(rv, "drainer", &drainer);
 
     array_init(&limits); /* {category: RFC 3339 UTC until}, for this process's DSN */
@@ -405,6 +407,9 @@ void st_process_metrics(zval *rv)
     st_add_u64(rv, "corrupt_records", atomic_load(&s->corrupt_records));
     st_add_u64(rv, "lock_recoveries", atomic_load(&s->lock_recoveries));
     st_add_u64(rv, "drainer_elections", atomic_load(&s->drainer_elections));
+    /* Of the elections, those that replaced a leader: dead, or living but stalled. */
+    st_add_u64(rv, "drainer_takeovers_dead", snap.takeovers_dead);
+    st_add_u64(rv, "drainer_takeovers_stale", snap.takeovers_stale);
     st_add_u64(rv, "dead_letters_written", atomic_load(&s->dead_letters_written));
     st_add_u64(rv, "dead_letters_pruned", atomic_load(&s->dead_letters_pruned));
     st_add_u64(rv, "dead_letter_errors", S.q ? atomic_load(st_queue_deadletter_errors(S.q)) : 0);

@@ -257,7 +257,7 @@ TEST(second_open_shares_records_and_lease_fails_over)
 
     pid_t child = fork();
     if (child == 0) {
-        if (st_queue_lease_try(q2) != ST_LEASE_TAKEN)
+        if (st_queue_lease_try(q2, 3000, NULL) != ST_LEASE_TAKEN)
             _exit(3);
         kill(getpid(), SIGKILL); /* the drainer dies holding the lease */
         _exit(0);
@@ -265,8 +265,10 @@ TEST(second_open_shares_records_and_lease_fails_over)
     int status;
     waitpid(child, &status, 0);
     CHECK(WIFSIGNALED(status));
-    CHECK(st_queue_lease_try(q) == ST_LEASE_TAKEN); /* the kernel released it */
-    st_queue_reclaim_inflight(q);                   /* the dead drainer's record is ready again */
+    st_lease_info li;
+    CHECK(st_queue_lease_try(q, 3000, &li) == ST_LEASE_TAKEN); /* the kernel released it */
+    CHECK(li.reason == ST_TAKEOVER_DEAD && li.epoch == 2);
+    /* the dead drainer's record is ready again (the election reclaimed it) */
     CHECK(st_queue_take(q, st_now_wall_ms(), r, 1) == 1);
     free(r[0].payload);
     st_queue_lease_release(q);

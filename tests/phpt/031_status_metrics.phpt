@@ -34,7 +34,7 @@ $s = SentryTransport::getStatus();
 echo json_encode(shape($s), JSON_PRETTY_PRINT), "\n";
 var_dump($s['enabled'], $s['dsn_set'], $s['active'], $s['error'], $s['dsn'], $s['pid'] === getmypid());
 var_dump($s['queue']['queue_length'], $s['queue']['workers'], $s['queue']['closed'], $s['queue']['capacity'],
-         $s['queue']['location'] === '/sentry_transport.v1.' . st_euid() . '.031_status_metrics',
+         $s['queue']['location'] === '/sentry_transport.v2.' . st_euid() . '.031_status_metrics',
          $s['queue']['bytes_used'] > 0, $s['queue']['bytes_capacity'] > 1024 * 1024);
 var_dump($s['drainer']['pid'] === getmypid(), $s['drainer']['is_self'], $s['drainer']['thread_running'],
          (bool)preg_match('~^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$~', $s['drainer']['since']),
@@ -85,7 +85,8 @@ st_shm_remove('031_status_metrics');
         "is_self": "bool",
         "thread_running": "bool",
         "since": "string",
-        "heartbeat_at": "string"
+        "heartbeat_at": "string",
+        "epoch": "int"
     },
     "rate_limits": [],
     "upstream": {
@@ -122,7 +123,7 @@ bool(true)
 bool(true)
 array(0) {
 }
-{"events_sent":"int","events_failed":"int","events_rate_limit":"int","queue_length":"int","total_retries":"int","events_accepted":"int","events_rejected":"int","queue_overflow":"int","retry_queue_length":"int","bytes_sent":"int","responses_2xx":"int","responses_4xx":"int","responses_5xx":"int","network_errors":"int","corrupt_records":"int","lock_recoveries":"int","drainer_elections":"int","dead_letters_written":"int","dead_letters_pruned":"int","dead_letter_errors":"int","dead_letter_count":"int","dead_letter_bytes":"int","drops":{"queue_overflow":"int","ratelimit_backoff":"int","network_error":"int","send_error":"int","sample_rate":"int","before_send":"int","event_processor":"int","internal_sdk_error":"int","ignored":"int","invalid":"int","cache_overflow":"int","buffer_overflow":"int","insufficient_data":"int","backpressure":"int"},"client_reports_sent":"int","send_latency_p50_ms":"int","send_latency_p99_ms":"int","send_latency_buckets":["int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int"],"send_latency_sum_us":"int"}
+{"events_sent":"int","events_failed":"int","events_rate_limit":"int","queue_length":"int","total_retries":"int","events_accepted":"int","events_rejected":"int","queue_overflow":"int","retry_queue_length":"int","bytes_sent":"int","responses_2xx":"int","responses_4xx":"int","responses_5xx":"int","network_errors":"int","corrupt_records":"int","lock_recoveries":"int","drainer_elections":"int","drainer_takeovers_dead":"int","drainer_takeovers_stale":"int","dead_letters_written":"int","dead_letters_pruned":"int","dead_letter_errors":"int","dead_letter_count":"int","dead_letter_bytes":"int","drops":{"queue_overflow":"int","ratelimit_backoff":"int","network_error":"int","send_error":"int","sample_rate":"int","before_send":"int","event_processor":"int","internal_sdk_error":"int","ignored":"int","invalid":"int","cache_overflow":"int","buffer_overflow":"int","insufficient_data":"int","backpressure":"int"},"client_reports_sent":"int","send_latency_p50_ms":"int","send_latency_p99_ms":"int","send_latency_buckets":["int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int"],"send_latency_sum_us":"int"}
 int(2)
 int(2)
 int(0)

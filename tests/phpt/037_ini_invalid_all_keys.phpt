@@ -49,6 +49,7 @@ $invalid = [
     'queue.name' => ['bad/name', 'has space', str_repeat('q', 33), "\u{fc}"],
     'queue.path' => ['var/queue', 'relative', "/tmp/q\x01"],
     'queue.memory' => ['1K', '5G', '1.5G', 'lots'],
+    'queue.drainer_stale_after' => ['100ms', '2h', '-3s', 'soon'],
     'shutdown_timeout' => ['-1', 'forever', '25h', '5 years'],
     'logging.level' => ['verbose', 'trace', '3', 'warn1ng'],
     'logging.file' => ['sentry.log', 'logs/x.log', "/tmp/x\x01.log"],
@@ -168,6 +169,8 @@ queue.path=var/queue -> (shared memory object)
     ! sentry_transport.queue.path: invalid value "var/queue" (expected an absolute path, at most 1023 bytes), using default (none)
 queue.memory=1K -> 16M
     ! sentry_transport.queue.memory: invalid value "1K" (expected a size like "16M" or "512K", from 256K to 4G), using default 16M
+queue.drainer_stale_after=100ms -> 3s
+    ! sentry_transport.queue.drainer_stale_after: invalid value "100ms" (expected a duration like "3s" or "1500ms", from 500ms to 1h), using default 3s
 shutdown_timeout=-1 -> 2s
     ! sentry_transport.shutdown_timeout: invalid value "-1" (expected a duration like "30s" or "500ms", from 0 to 24h), using default 2s
 logging.level=verbose -> warning
@@ -243,6 +246,8 @@ queue.path=relative -> (shared memory object)
     ! sentry_transport.queue.path: invalid value "relative" (expected an absolute path, at most 1023 bytes), using default (none)
 queue.memory=5G -> 16M
     ! sentry_transport.queue.memory: invalid value "5G" (expected a size like "16M" or "512K", from 256K to 4G), using default 16M
+queue.drainer_stale_after=2h -> 3s
+    ! sentry_transport.queue.drainer_stale_after: invalid value "2h" (expected a duration like "3s" or "1500ms", from 500ms to 1h), using default 3s
 shutdown_timeout=forever -> 2s
     ! sentry_transport.shutdown_timeout: invalid value "forever" (expected a duration like "30s" or "500ms", from 0 to 24h), using default 2s
 logging.level=trace -> warning
@@ -308,6 +313,8 @@ queue.path=/tmp/q\001 -> (shared memory object)
     ! sentry_transport.queue.path: invalid value "/tmp/q?" (expected an absolute path, at most 1023 bytes), using default (none)
 queue.memory=1.5G -> 16M
     ! sentry_transport.queue.memory: invalid value "1.5G" (expected a size like "16M" or "512K", from 256K to 4G), using default 16M
+queue.drainer_stale_after=-3s -> 3s
+    ! sentry_transport.queue.drainer_stale_after: invalid value "-3s" (expected a duration like "3s" or "1500ms", from 500ms to 1h), using default 3s
 shutdown_timeout=25h -> 2s
     ! sentry_transport.shutdown_timeout: invalid value "25h" (expected a duration like "30s" or "500ms", from 0 to 24h), using default 2s
 logging.level=3 -> warning
@@ -353,9 +360,11 @@ queue.name=ü -> default
     ! sentry_transport.queue.name: invalid value "ü" (expected a name of 1 to 32 characters from [A-Za-z0-9_.-]), using default "default"
 queue.memory=lots -> 16M
     ! sentry_transport.queue.memory: invalid value "lots" (expected a size like "16M" or "512K", from 256K to 4G), using default 16M
+queue.drainer_stale_after=soon -> 3s
+    ! sentry_transport.queue.drainer_stale_after: invalid value "soon" (expected a duration like "3s" or "1500ms", from 500ms to 1h), using default 3s
 shutdown_timeout=5 years -> 2s
     ! sentry_transport.shutdown_timeout: invalid value "5 years" (expected a duration like "30s" or "500ms", from 0 to 24h), using default 2s
 logging.level=warn1ng -> warning
     ! sentry_transport.logging.level: invalid value "warn1ng" (expected debug, info, warning, error or off), using default warning
 secrets printed: 0
-37 keys
+38 keys

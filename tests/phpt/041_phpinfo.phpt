@@ -33,7 +33,7 @@ while (SentryTransport::getStatus()['drainer']['pid'] === 0 && microtime(true) <
     usleep(10000);
 }
 $mask = function (string $text): string {
-    $text = str_replace('/sentry_transport.v1.' . st_euid() . '.', '/sentry_transport.v1.<uid>.', $text);
+    $text = str_replace('/sentry_transport.v2.' . st_euid() . '.', '/sentry_transport.v2.<uid>.', $text);
     $text = preg_replace('~^(libcurl|zlib) \((compiled|runtime)\) => .*$~m', '$1 ($2) => <version>', $text);
     return str_replace((string)getmypid(), '<pid>', $text);
 };
@@ -99,13 +99,14 @@ sentry_transport.queue.batch_timeout => 5s
 sentry_transport.queue.name => 041_phpinfo
 sentry_transport.queue.path => (shared memory object)
 sentry_transport.queue.memory => 1M
+sentry_transport.queue.drainer_stale_after => 3s
 sentry_transport.shutdown_timeout => 0ms
 sentry_transport.logging.level => error
 sentry_transport.logging.file => (stderr)
 
 Live state =>  
 Transport => active
-Queue => /sentry_transport.v1.<uid>.041_phpinfo
+Queue => /sentry_transport.v2.<uid>.041_phpinfo
 Queued events => 2 / 20
 Queue bytes => %d / %d
 Drainer pid => <pid> (this process)
@@ -113,7 +114,7 @@ Events sent => 0
 
 no secret shown
 --ri Transport => active
---ri Queue => /sentry_transport.v1.<uid>.041_phpinfo
+--ri Queue => /sentry_transport.v2.<uid>.041_phpinfo
 --ri Queued events => 2 / 20
 --ri Queue bytes => %d / %d
 --ri Drainer pid => <pid>

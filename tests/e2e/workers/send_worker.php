@@ -7,7 +7,8 @@
  * Sends <count> events, each with a unique marker, and prints one JSON line per event:
  *   {"w":…,"i":…,"ok":bool,"id":"<event_id>","err":…,"t":<microtime>,"event":<what was sent>}
  * Every <status_every> events (0: never) and while flushing, it also prints a sample
- *   {"status":1,"t":…,"drainer":<pid>,"sent":<events_sent>,"len":<queue_length>,"is_self":bool}
+ *   {"status":1,"t":…,"drainer":<pid>,"sent":<events_sent>,"len":<queue_length>,"is_self":bool,
+ *    "inflight":<in_flight>,"epoch":<drainer epoch>}
  * (getMetrics() is read before getStatus(), see drainer_sigkill.php). At the end it waits
  * (bounded by flush_s) until the host queue is empty, then prints
  *   {"done":1,"flushed":bool,"pid":…,"metrics":{…},"status":{…}}
@@ -36,7 +37,8 @@ $sample = static function () use ($out): array {
     $m = SentryTransport::getMetrics(); // first: see drainer_sigkill.php for why the order matters
     $s = SentryTransport::getStatus();
     $row = ['status' => 1, 't' => microtime(true), 'drainer' => $s['drainer']['pid'],
-            'is_self' => $s['drainer']['is_self'], 'sent' => $m['events_sent'], 'len' => $s['queue']['queue_length']];
+            'is_self' => $s['drainer']['is_self'], 'sent' => $m['events_sent'], 'len' => $s['queue']['queue_length'],
+            'inflight' => $s['queue']['in_flight'], 'epoch' => $s['drainer']['epoch'] ?? 0];
     $out($row);
     return $row;
 };
