@@ -82,6 +82,10 @@ bridge_main(static function (): void {
         $auth = receiver_events($r, 0, true)[0]['headers']['x_sentry_auth']['sentry_client'] ?? '';
         e2e_assert(str_contains($auth, 'sentry_transport'), 'sent by %s, not the extension', $auth);
         e2e_assert(receiver_stats($r)['invalid'] === 0, 'invalid envelopes');
+        // sent_at restamped when sent: the extension writes milliseconds, the SDK whole seconds.
+        foreach (receiver_events($r, 0, true) as $rec) {
+            e2e_assert(preg_match('/\.\d{3}Z$/', (string) $rec['sent_at']) === 1, 'sent_at %s not restamped', $rec['sent_at']);
+        }
         return $d;
     });
 
