@@ -73,7 +73,7 @@ typedef struct st_envelope_info {
     st_span header_event_id; /* the header's event_id VALUE span; len 0 if absent */
     size_t header_open;      /* offset of the header's '{' */
     bool header_empty;       /* the header object has no members */
-    bool open_end;           /* the last item's payload runs to the very end: no '\n' closes it */
+    unsigned char open_end;  /* '\n's the last item lacks (0–2): its payload runs to the end */
 } st_envelope_info;
 
 /* Validate an envelope: header line is a JSON object; every item header is a JSON

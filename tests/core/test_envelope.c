@@ -819,6 +819,13 @@ TEST(queued_form_normalizes_and_inserts_ids)
     q = queued("{}\n{\"type\":\"attachment\",\"length\":4}\nabc\n", NULL);
     CHECK_STR(q, "{}\n{\"type\":\"attachment\",\"length\":4}\nabc\n\n");
     free(q);
+    /* an item header that ends the envelope (empty payload): closed, with or without its '\n' */
+    q = queued("{}\n{\"type\":\"session\"}", NULL);
+    CHECK_STR(q, "{}\n{\"type\":\"session\"}\n\n");
+    free(q);
+    q = queued("{}\n{\"type\":\"session\"}\n", NULL);
+    CHECK_STR(q, "{}\n{\"type\":\"session\"}\n\n");
+    free(q);
     /* already closed: unchanged */
     q = queued("{}\n{\"type\":\"attachment\",\"length\":4}\nabc\n\n", NULL);
     CHECK_STR(q, "{}\n{\"type\":\"attachment\",\"length\":4}\nabc\n\n");
