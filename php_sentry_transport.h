@@ -65,6 +65,12 @@ ZEND_BEGIN_MODULE_GLOBALS(sentry_transport)
 
     char *ini_logging_level;
     char *ini_logging_file;
+
+    char *ini_max_breadcrumbs;
+    char *ini_in_app_exclude;
+    char *ini_context_lines;
+    char *ini_capture_errors;
+    char *ini_error_breadcrumbs;
 ZEND_END_MODULE_GLOBALS(sentry_transport)
 
 /* Defined once, with ZEND_DECLARE_MODULE_GLOBALS(sentry_transport), in

@@ -68,6 +68,7 @@ tests=(
     "php_fpm_chaos|php_fpm_chaos.php|180"
     "pcntl_fork|pcntl_fork.php|180"
     "pcntl_fork[tls]|pcntl_fork.php --tls=1|180"
+    "capture_errors|capture_errors.php|180"
 )
 
 passed=0

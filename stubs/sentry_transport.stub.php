@@ -134,4 +134,62 @@ final class SentryTransport
      * @throws \RuntimeException if the dead-letter directory is unsafe or cannot be read
      */
     public static function purgeDeadLetters(?array $ids = null): int {}
+
+    /**
+     * Reports an exception without the Sentry SDK: the event (the whole getPrevious()
+     * chain, oldest cause first, each with its stack trace, caller first; function
+     * arguments are never sent) is built in C and queued like sendEvent(), under the same
+     * defaults, sampling, ignore rules, scrubbing and rate limits. Never throws for bad
+     * content.
+     *
+     * $context uses the scope's keys and wins over the scope (see configureScope()):
+     * tags, extra, user, contexts (merged key by key), fingerprint, transaction (replaced),
+     * breadcrumbs (appended), and level (default "error").
+     *
+     * @param \Throwable $exception the exception to report
+     * @param array $context tags, extra, user, contexts, fingerprint, transaction, breadcrumbs, level
+     * @return array the outcome, with the same keys as sendEvent()
+     * @phpstan-return array{success: bool, event_id: string, error: string, rate_limit: bool}
+     * @psalm-return array{success: bool, event_id: string, error: string, rate_limit: bool}
+     */
+    public static function captureException(\Throwable $exception, array $context = []): array {}
+
+    /**
+     * Reports a message without the Sentry SDK, with the scope and $context as for
+     * captureException().
+     *
+     * @param string $message the message
+     * @param string $level debug, info, warning, error or fatal (anything else: info)
+     * @param array $context tags, extra, user, contexts, fingerprint, transaction, breadcrumbs
+     * @return array the outcome, with the same keys as sendEvent()
+     * @phpstan-return array{success: bool, event_id: string, error: string, rate_limit: bool}
+     * @psalm-return array{success: bool, event_id: string, error: string, rate_limit: bool}
+     */
+    public static function captureMessage(string $message, string $level = 'info', array $context = []): array {}
+
+    /**
+     * Records a breadcrumb in the scope; the next captures carry it. At most
+     * sentry_transport.max_breadcrumbs are kept, the oldest dropped.
+     *
+     * @param string $category e.g. "http", "db.query", "job"
+     * @param string $message what happened
+     * @param string $level debug, info, warning, error or fatal (anything else: info)
+     * @param array $data details (scrubbed like extra)
+     */
+    public static function addBreadcrumb(string $category, string $message, string $level = 'info', array $data = []): void {}
+
+    /**
+     * Merges into the current scope: tags, extra, user, contexts (key by key),
+     * fingerprint, transaction (replaced), breadcrumbs (appended). The scope lives until
+     * the request ends; a long-running worker calls clearScope() per job.
+     *
+     * @param array $scope the keys to merge
+     */
+    public static function configureScope(array $scope): void {}
+
+    /**
+     * Empties the scope: tags, extra, user, contexts, fingerprint, transaction and
+     * breadcrumbs.
+     */
+    public static function clearScope(): void {}
 }

@@ -49,6 +49,12 @@ void st_config_defaults(st_config *c)
     c->shutdown_timeout_ms = 2 * 1000;
 
     c->log_level = ST_LOG_WARNING;
+
+    c->max_breadcrumbs = 100;
+    st_strlcpy(c->in_app_exclude, "/vendor/", sizeof c->in_app_exclude);
+    c->context_lines = 0;
+    c->capture_errors = false;
+    c->error_breadcrumbs = false;
 }
 
 /* Bounds of `s` without surrounding whitespace. */

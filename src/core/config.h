@@ -63,6 +63,13 @@ typedef struct st_config {
     /* logging.* */
     st_log_level log_level;
     char log_file[1024]; /* empty: stderr */
+
+    /* captureException & co. (issue #9) */
+    int max_breadcrumbs;       /* breadcrumbs kept in the scope, oldest dropped */
+    char in_app_exclude[1024]; /* comma-separated path substrings: frames not in_app */
+    int context_lines;         /* source lines around each frame's line; 0: none */
+    bool capture_errors;       /* report uncaught exceptions and fatal errors */
+    bool error_breadcrumbs;    /* warnings and notices become breadcrumbs */
 } st_config;
 
 /* Defaults of the seed plugin (000_…): timeout 30s, connect 10s, compression on, … */

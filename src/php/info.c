@@ -174,6 +174,12 @@ void st_php_info_print(const st_config *cfg, const char *status_error)
     row("sentry_transport.logging.level", st_log_level_name(cfg->log_level));
     row("sentry_transport.logging.file", or_default(cfg->log_file, "(stderr)"));
 
+    row_int("sentry_transport.max_breadcrumbs", cfg->max_breadcrumbs);
+    row("sentry_transport.in_app_exclude", or_default(cfg->in_app_exclude, "(none)"));
+    row_int("sentry_transport.context_lines", cfg->context_lines);
+    row("sentry_transport.capture_errors", on_off(cfg->capture_errors));
+    row("sentry_transport.error_breadcrumbs", on_off(cfg->error_breadcrumbs));
+
     php_info_print_table_end();
 
     st_php_info_live();

@@ -95,6 +95,13 @@ PHP_INI_BEGIN()
 
     ST_INI_ENTRY("logging.level", ini_logging_level, "warning")
     ST_INI_ENTRY("logging.file", ini_logging_file, "")
+
+    /* captureException & co., automatic capture (issue #9) */
+    ST_INI_ENTRY("max_breadcrumbs", ini_max_breadcrumbs, "100")
+    ST_INI_ENTRY("in_app_exclude", ini_in_app_exclude, "/vendor/")
+    ST_INI_ENTRY("context_lines", ini_context_lines, "0")
+    ST_INI_ENTRY("capture_errors", ini_capture_errors, "0")
+    ST_INI_ENTRY("error_breadcrumbs", ini_error_breadcrumbs, "0")
 PHP_INI_END()
 
 void st_php_ini_register(int type, int module_number)
@@ -641,4 +648,17 @@ void st_php_config_load(st_config *out, bool warn)
     load_log_level(warn, KEY("logging.level"), STG(ini_logging_level), &out->log_level);
     load_text(warn, KEY("logging.file"), STG(ini_logging_file), &k_path, out->log_file,
               sizeof(out->log_file));
+
+    /* captureException & co. (issue #9) */
+    load_int(warn, KEY("max_breadcrumbs"), STG(ini_max_breadcrumbs), 0, 1000,
+             &out->max_breadcrumbs);
+    if (STG(ini_in_app_exclude) && is_blank(STG(ini_in_app_exclude))) {
+        out->in_app_exclude[0] = '\0'; /* "": every frame with a file is in_app */
+    } else {
+        load_text(warn, KEY("in_app_exclude"), STG(ini_in_app_exclude), &k_text,
+                  out->in_app_exclude, sizeof(out->in_app_exclude));
+    }
+    load_int(warn, KEY("context_lines"), STG(ini_context_lines), 0, 20, &out->context_lines);
+    load_bool(warn, KEY("capture_errors"), STG(ini_capture_errors), &out->capture_errors);
+    load_bool(warn, KEY("error_breadcrumbs"), STG(ini_error_breadcrumbs), &out->error_breadcrumbs);
 }

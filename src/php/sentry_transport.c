@@ -15,6 +15,9 @@
 #include "process.h"
 #include "results.h"
 #include "sentry_transport_arginfo.h"
+#include "autocapture.h"
+#include "capture.h"
+#include "scope.h"
 
 #include "../core/category.h"
 #include "../core/clientreport.h"
@@ -105,6 +108,11 @@ static void send_json(const char *json, size_t len, const char *item_type, const
     meta.enqueued_ms = 0;
     st_process_push(&meta, parts.iov, parts.niov, result);
     free(scrubbed);
+}
+
+void st_php_send_event_json(const char *json, size_t len, zval *result)
+{
+    send_json(json, len, NULL, NULL, 0, result);
 }
 
 /* JSON-encode a PHP array with ext/json, keeping the caller's json_last_error(). */
@@ -281,11 +289,14 @@ static PHP_MINIT_FUNCTION(sentry_transport)
     st_config cfg;
     st_php_config_load(&cfg, true);
     st_process_configure(&cfg);
+    st_autocapture_minit(&cfg);
     return SUCCESS;
 }
 
 static PHP_MSHUTDOWN_FUNCTION(sentry_transport)
 {
+    st_autocapture_mshutdown();
+    st_capture_shutdown();
     st_process_shutdown();
     curl_global_cleanup();
     st_result_free_keys();
@@ -300,6 +311,15 @@ static PHP_RINIT_FUNCTION(sentry_transport)
 #endif
     /* Lazily, in the process that serves: never in an FPM master before it forks. */
     st_process_ensure_running();
+    return SUCCESS;
+}
+
+/* The scope of captureException & co. lives until the request ends (issue #9). */
+static PHP_RSHUTDOWN_FUNCTION(sentry_transport)
+{
+    st_scope_clear();
+    st_autocapture_rshutdown();
+    st_capture_rshutdown();
     return SUCCESS;
 }
 
@@ -320,7 +340,7 @@ zend_module_entry sentry_transport_module_entry = {
     PHP_MINIT(sentry_transport),
     PHP_MSHUTDOWN(sentry_transport),
     PHP_RINIT(sentry_transport),
-    NULL,
+    PHP_RSHUTDOWN(sentry_transport),
     PHP_MINFO(sentry_transport),
     PHP_SENTRY_TRANSPORT_VERSION,
     PHP_MODULE_GLOBALS(sentry_transport),

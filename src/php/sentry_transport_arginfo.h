@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: d944d266fbf0290e8bd90a71f26e8ab8ef192a27 */
+ * Stub hash: 99e11b3599e9da69bc85a7083f3320f1d57d4a97 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_SentryTransport_sendEvent, 0, 1, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_MASK(0, event, MAY_BE_ARRAY|MAY_BE_STRING, NULL)
@@ -35,6 +35,31 @@ ZEND_END_ARG_INFO()
 
 #define arginfo_class_SentryTransport_purgeDeadLetters arginfo_class_SentryTransport_replayDeadLetters
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_SentryTransport_captureException, 0, 1, IS_ARRAY, 0)
+	ZEND_ARG_OBJ_INFO(0, exception, Throwable, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, context, IS_ARRAY, 0, "[]")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_SentryTransport_captureMessage, 0, 1, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, message, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, level, IS_STRING, 0, "\'info\'")
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, context, IS_ARRAY, 0, "[]")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_SentryTransport_addBreadcrumb, 0, 2, IS_VOID, 0)
+	ZEND_ARG_TYPE_INFO(0, category, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, message, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, level, IS_STRING, 0, "\'info\'")
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, data, IS_ARRAY, 0, "[]")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_SentryTransport_configureScope, 0, 1, IS_VOID, 0)
+	ZEND_ARG_TYPE_INFO(0, scope, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_SentryTransport_clearScope, 0, 0, IS_VOID, 0)
+ZEND_END_ARG_INFO()
+
 
 ZEND_METHOD(SentryTransport, sendEvent);
 ZEND_METHOD(SentryTransport, sendBatch);
@@ -46,6 +71,11 @@ ZEND_METHOD(SentryTransport, flush);
 ZEND_METHOD(SentryTransport, getDeadLetters);
 ZEND_METHOD(SentryTransport, replayDeadLetters);
 ZEND_METHOD(SentryTransport, purgeDeadLetters);
+ZEND_METHOD(SentryTransport, captureException);
+ZEND_METHOD(SentryTransport, captureMessage);
+ZEND_METHOD(SentryTransport, addBreadcrumb);
+ZEND_METHOD(SentryTransport, configureScope);
+ZEND_METHOD(SentryTransport, clearScope);
 
 
 static const zend_function_entry class_SentryTransport_methods[] = {
@@ -59,6 +89,11 @@ static const zend_function_entry class_SentryTransport_methods[] = {
 	ZEND_ME(SentryTransport, getDeadLetters, arginfo_class_SentryTransport_getDeadLetters, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
 	ZEND_ME(SentryTransport, replayDeadLetters, arginfo_class_SentryTransport_replayDeadLetters, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
 	ZEND_ME(SentryTransport, purgeDeadLetters, arginfo_class_SentryTransport_purgeDeadLetters, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
+	ZEND_ME(SentryTransport, captureException, arginfo_class_SentryTransport_captureException, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
+	ZEND_ME(SentryTransport, captureMessage, arginfo_class_SentryTransport_captureMessage, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
+	ZEND_ME(SentryTransport, addBreadcrumb, arginfo_class_SentryTransport_addBreadcrumb, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
+	ZEND_ME(SentryTransport, configureScope, arginfo_class_SentryTransport_configureScope, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
+	ZEND_ME(SentryTransport, clearScope, arginfo_class_SentryTransport_clearScope, ZEND_ACC_PUBLIC|ZEND_ACC_STATIC)
 	ZEND_FE_END
 };
 

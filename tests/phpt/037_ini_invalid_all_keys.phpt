@@ -53,6 +53,11 @@ $invalid = [
     'shutdown_timeout' => ['-1', 'forever', '25h', '5 years'],
     'logging.level' => ['verbose', 'trace', '3', 'warn1ng'],
     'logging.file' => ['sentry.log', 'logs/x.log', "/tmp/x\x01.log"],
+    'max_breadcrumbs' => ['-1', '1001', 'many', '1e2'],
+    'in_app_exclude' => ["/vendor/\x01", str_repeat('v', 1024)],
+    'context_lines' => ['-1', '21', 'five', '3.5'],
+    'capture_errors' => ['sometimes', '2', '-1'],
+    'error_breadcrumbs' => ['maybe', '3', 'all'],
 ];
 $show = fn(string $v): string => strlen($v) > 40 ? substr(addcslashes($v, "\0..\37\177"), 0, 12) . '...(' . strlen($v) . ' bytes)'
                                                  : addcslashes($v, "\0..\37\177");
@@ -177,6 +182,16 @@ logging.level=verbose -> warning
     ! sentry_transport.logging.level: invalid value "verbose" (expected debug, info, warning, error or off), using default warning
 logging.file=sentry.log -> (stderr)
     ! sentry_transport.logging.file: invalid value "sentry.log" (expected an absolute path, at most 1023 bytes), using default (none)
+max_breadcrumbs=-1 -> 100
+    ! sentry_transport.max_breadcrumbs: invalid value "-1" (expected an integer from 0 to 1000), using default 100
+in_app_exclude=/vendor/\001 -> /vendor/
+    ! sentry_transport.in_app_exclude: invalid value "/vendor/?" (expected printable text, at most 1023 bytes), using default "/vendor/"
+context_lines=-1 -> 0
+    ! sentry_transport.context_lines: invalid value "-1" (expected an integer from 0 to 20), using default 0
+capture_errors=sometimes -> Off
+    ! sentry_transport.capture_errors: invalid value "sometimes" (expected on/off, 1/0, true/false or yes/no), using default off
+error_breadcrumbs=maybe -> Off
+    ! sentry_transport.error_breadcrumbs: invalid value "maybe" (expected on/off, 1/0, true/false or yes/no), using default off
 == round 2
 enabled=2 -> On
     ! sentry_transport.enabled: invalid value "2" (expected on/off, 1/0, true/false or yes/no), using default on
@@ -254,6 +269,16 @@ logging.level=trace -> warning
     ! sentry_transport.logging.level: invalid value "trace" (expected debug, info, warning, error or off), using default warning
 logging.file=logs/x.log -> (stderr)
     ! sentry_transport.logging.file: invalid value "logs/x.log" (expected an absolute path, at most 1023 bytes), using default (none)
+max_breadcrumbs=1001 -> 100
+    ! sentry_transport.max_breadcrumbs: invalid value "1001" (expected an integer from 0 to 1000), using default 100
+in_app_exclude=vvvvvvvvvvvv...(1024 bytes) -> /vendor/
+    ! sentry_transport.in_app_exclude: invalid value "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv..." (expected printable text, at most 1023 bytes), using default "/vendor/"
+context_lines=21 -> 0
+    ! sentry_transport.context_lines: invalid value "21" (expected an integer from 0 to 20), using default 0
+capture_errors=2 -> Off
+    ! sentry_transport.capture_errors: invalid value "2" (expected on/off, 1/0, true/false or yes/no), using default off
+error_breadcrumbs=3 -> Off
+    ! sentry_transport.error_breadcrumbs: invalid value "3" (expected on/off, 1/0, true/false or yes/no), using default off
 == round 3
 enabled=enable -> On
     ! sentry_transport.enabled: invalid value "enable" (expected on/off, 1/0, true/false or yes/no), using default on
@@ -321,6 +346,14 @@ logging.level=3 -> warning
     ! sentry_transport.logging.level: invalid value "3" (expected debug, info, warning, error or off), using default warning
 logging.file=/tmp/x\001.log -> (stderr)
     ! sentry_transport.logging.file: invalid value "/tmp/x?.log" (expected an absolute path, at most 1023 bytes), using default (none)
+max_breadcrumbs=many -> 100
+    ! sentry_transport.max_breadcrumbs: invalid value "many" (expected an integer from 0 to 1000), using default 100
+context_lines=five -> 0
+    ! sentry_transport.context_lines: invalid value "five" (expected an integer from 0 to 20), using default 0
+capture_errors=-1 -> Off
+    ! sentry_transport.capture_errors: invalid value "-1" (expected on/off, 1/0, true/false or yes/no), using default off
+error_breadcrumbs=all -> Off
+    ! sentry_transport.error_breadcrumbs: invalid value "all" (expected on/off, 1/0, true/false or yes/no), using default off
 == round 4
 environment="None" -> (not set)
     ! sentry_transport.environment: invalid value "None" (expected a Sentry environment name (no spaces, slashes or newlines, not "None", at most 64 characters)), using default (none)
@@ -366,5 +399,9 @@ shutdown_timeout=5 years -> 2s
     ! sentry_transport.shutdown_timeout: invalid value "5 years" (expected a duration like "30s" or "500ms", from 0 to 24h), using default 2s
 logging.level=warn1ng -> warning
     ! sentry_transport.logging.level: invalid value "warn1ng" (expected debug, info, warning, error or off), using default warning
+max_breadcrumbs=1e2 -> 100
+    ! sentry_transport.max_breadcrumbs: invalid value "1e2" (expected an integer from 0 to 1000), using default 100
+context_lines=3.5 -> 0
+    ! sentry_transport.context_lines: invalid value "3.5" (expected an integer from 0 to 20), using default 0
 secrets printed: 0
-38 keys
+43 keys

@@ -103,6 +103,11 @@ sentry_transport.queue.drainer_stale_after => 3s
 sentry_transport.shutdown_timeout => 0ms
 sentry_transport.logging.level => error
 sentry_transport.logging.file => (stderr)
+sentry_transport.max_breadcrumbs => 100
+sentry_transport.in_app_exclude => /vendor/
+sentry_transport.context_lines => 0
+sentry_transport.capture_errors => Off
+sentry_transport.error_breadcrumbs => Off
 
 Live state =>  
 Transport => active
