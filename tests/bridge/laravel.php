@@ -15,11 +15,11 @@ declare(strict_types=1);
 require __DIR__ . '/lib.php';
 
 /** Serves the app with `php -S` (extension loaded) and returns the child, once it answers. */
-function laravel_serve(string $so, string $app, array $r, array $env, string $name): array
+function laravel_serve(string $so, string $app, array $r, array $env, string $name, bool $withExtension = true): array
 {
     $port = e2e_free_port();
     $dir = e2e_tmpdir('laravel');
-    $flags = e2e_ext_args($so, bridge_ini_dsn($r['dsn']) + ['queue.name' => e2e_queue_name('br-lv')]);
+    $flags = $withExtension ? e2e_ext_args($so, bridge_ini_dsn($r['dsn']) + ['queue.name' => e2e_queue_name('br-lv')]) : [];
     $c = e2e_spawn($name, array_merge([PHP_BINARY], $flags, ['-S', "127.0.0.1:$port", '-t', "$app/public",
         "$app/vendor/laravel/framework/src/Illuminate/Foundation/resources/server.php"]),
         "$dir/out", "$dir/err", laravel_env($r, $env), "$app/public");
@@ -92,6 +92,15 @@ bridge_main(static function (): void {
         $client = $rec['headers']['x_sentry_auth']['sentry_client'] ?? '';
         e2e_assert(str_contains($client, 'sentry_transport'), 'sent by %s, not the extension', $client);
         return sprintf('event %s, request %.0f ms', $rec['event_id'], $ms);
+    });
+
+    bridge_check('laravel: without the extension', static function () use ($so, $app, $r): string {
+        $s = laravel_serve($so, $app, $r, [], 'php -S (no extension)', false);
+        [, $rec] = laravel_throw($s, $r);
+        e2e_stop($s);
+        $client = $rec['headers']['x_sentry_auth']['sentry_client'] ?? '';
+        e2e_assert(str_starts_with($client, 'sentry.php.laravel/'), 'sent by %s, not sentry-laravel\'s client', $client);
+        return 'sent by ' . $client;
     });
 
     bridge_check('laravel: after config:cache', static function () use ($so, $app, $r): string {
