@@ -60,17 +60,6 @@ final class HttpClient implements HttpClientInterface
         $this->sdkVersion = $sdkVersion;
     }
 
-    /** True when the extension is loaded and its transport is enabled in php.ini. */
-    public static function extensionEnabled(): bool
-    {
-        if (!class_exists(\SentryTransport::class, false)) {
-            return false;
-        }
-        $status = \SentryTransport::getStatus();
-
-        return ($status['enabled'] ?? false) === true;
-    }
-
     public function sendRequest(Request $request, Options $options): Response
     {
         if (!class_exists(\SentryTransport::class, false)) {
