@@ -3,6 +3,8 @@
 #   core C unit tests (gcc; clang ASan+UBSan; valgrind; ThreadSanitizer), libFuzzer runs, the receiver's self-test,
 #   phpt tests of the extension (release build; ASan+UBSan build; valgrind),
 #   end-to-end tests (exec'd workers, real php-fpm behind nginx, drainer SIGKILL),
+#   the bridge tests (sentry/sentry, a Laravel 12 app, a Symfony 7.4 kernel through bridge/; Composer
+#   installs from Packagist into build/bridge, see tests/bridge/setup.sh),
 #   and source checks (clang-format, arginfo up to date, package.xml complete).
 # Ends with one line: "N passed, N failed".
 set -uo pipefail
@@ -65,6 +67,9 @@ check build-release test -f "$so"
 if [ -f "$so" ]; then
     step phpt               bash scripts/run-phpt.sh "$so" -j2
     step e2e                bash scripts/run-e2e.sh "$so"
+    step bridge-sdk         php -n tests/bridge/sdk.php "$so"
+    step bridge-laravel     php -n tests/bridge/laravel.php "$so"
+    step bridge-symfony     php -n tests/bridge/symfony.php "$so"
     step phpt-valgrind      bash scripts/run-phpt.sh "$so" -m -j2
 fi
 san_so=$(bash scripts/build.sh san | tail -1) || san_so=""

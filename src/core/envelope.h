@@ -93,6 +93,7 @@ typedef struct st_envelope_info {
     size_t header_open;      /* offset of the header's '{' */
     bool header_empty;       /* the header object has no members */
     st_span header_dsn;      /* the header's dsn VALUE span, quotes included; len 0 if absent */
+    unsigned char open_end;  /* '\n's the last item lacks (0–2): its payload runs to the end */
 } st_envelope_info;
 
 /* Validate an envelope: header line is a JSON object; every item header is a JSON
@@ -122,8 +123,9 @@ int st_envelope_strip_sent_at(const char *buf, size_t len, const st_envelope_inf
  * replaced, or the member inserted when only the event item carried one); an event or
  * transaction without any id gets a generated one (written to info->event_id). Relay and
  * Sentry's SDK parsers refuse a header id that is not 32 hex digits, so the bytes must
- * carry what sendEnvelope reports. scratch holds the generated bits (≥ 64 bytes).
- * Returns the number of pieces (≤ 5), or -1. */
+ * carry what sendEnvelope reports; a last item whose payload runs to the end gets its
+ * closing '\n' (so an item appended later stays apart). scratch holds the generated bits (≥ 64
+ * bytes). Returns the number of pieces (≤ 5), or -1. */
 int st_envelope_queued_form(const char *buf, size_t len, st_envelope_info *info, st_iov *iov,
                             int max_iov, char *scratch, size_t scratch_len);
 

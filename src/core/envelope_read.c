@@ -202,6 +202,8 @@ int st_envelope_inspect(const char *buf, size_t len, st_envelope_info *info, con
     while ((rc = next_item(buf, len, &pos, &it, err)) == 1) {
         info->category_mask |= 1u << st_category_from_item_type(it.type, it.tlen);
         info->items++;
+        /* Open: the payload runs to the end. An item header without its '\n' needs two. */
+        info->open_end = it.pend != len ? 0 : it.pstart == len && buf[len - 1] != '\n' ? 2 : 1;
         bool is_event = (it.tlen == 5 && memcmp(it.type, "event", 5) == 0) ||
                         (it.tlen == 11 && memcmp(it.type, "transaction", 11) == 0);
         if (!is_event)
@@ -345,6 +347,14 @@ int st_envelope_queued_form(const char *buf, size_t len, st_envelope_info *info,
         pos = id_end;
     }
     iov[k++] = (st_iov){buf + pos, len - pos};
+    /* Close the last item: an item appended later (a client report) must not be read as
+     * part of a payload that happens to end in '\n' (sentry-php writes none after an
+     * attachment's bytes). */
+    if (info->open_end) { /* from scratch, after the id's bytes: every piece is buf or scratch */
+        size_t at = id_edit ? n : 0;
+        memset(scratch + at, '\n', info->open_end);
+        iov[k++] = (st_iov){scratch + at, info->open_end};
+    }
     return k;
 }
 

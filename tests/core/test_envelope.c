@@ -787,14 +787,14 @@ TEST(queued_form_normalizes_and_inserts_ids)
     CHECK_STR(
         q,
         "{\"event_id\":\"0123456789abcdef0123456789abcdef\",\"dsn\":\"d\"}\n{\"type\":\"event\"}\n"
-        "{\"event_id\":\"0123456789abcdef0123456789abcdef\"}");
+        "{\"event_id\":\"0123456789abcdef0123456789abcdef\"}\n");
     free(q);
     /* the only header member is sent_at: no dangling comma */
     q = queued("{\"sent_at\":\"s\"}\n{\"type\":\"event\"}\n{\"event_id\":"
                "\"0123456789abcdef0123456789abcdef\"}",
                NULL);
     CHECK_STR(q, "{\"event_id\":\"0123456789abcdef0123456789abcdef\"}\n{\"type\":\"event\"}\n"
-                 "{\"event_id\":\"0123456789abcdef0123456789abcdef\"}");
+                 "{\"event_id\":\"0123456789abcdef0123456789abcdef\"}\n");
     free(q);
     /* a header id that is not a UUID is refused: it could not go out as it is */
     q = queued("{\"dsn\":\"d\",\"event_id\":\"not-a-uuid\"}\n{\"type\":\"session\"}\n{}", id);
@@ -806,13 +806,29 @@ TEST(queued_form_normalizes_and_inserts_ids)
     char want[200];
     /* an event with no id anywhere gets a generated one in the header */
     q = queued("{}\n{\"type\":\"event\"}\n{\"message\":\"m\"}", id);
-    snprintf(want, sizeof want, "{\"event_id\":\"%s\"}\n{\"type\":\"event\"}\n{\"message\":\"m\"}",
-             id);
+    snprintf(want, sizeof want,
+             "{\"event_id\":\"%s\"}\n{\"type\":\"event\"}\n{\"message\":\"m\"}\n", id);
     CHECK_STR(q, want);
     free(q);
     /* no id and no event: unchanged but for sent_at */
     q = queued("{\"sent_at\":\"s\",\"dsn\":\"d\"}\n{\"type\":\"session\"}\n{}", NULL);
-    CHECK_STR(q, "{\"dsn\":\"d\"}\n{\"type\":\"session\"}\n{}");
+    CHECK_STR(q, "{\"dsn\":\"d\"}\n{\"type\":\"session\"}\n{}\n");
+    free(q);
+    /* sentry-php ends an envelope right after an attachment's bytes, which may end in '\n'
+     * themselves: the queued form closes the item, so an item appended later stays apart */
+    q = queued("{}\n{\"type\":\"attachment\",\"length\":4}\nabc\n", NULL);
+    CHECK_STR(q, "{}\n{\"type\":\"attachment\",\"length\":4}\nabc\n\n");
+    free(q);
+    /* an item header that ends the envelope (empty payload): closed, with or without its '\n' */
+    q = queued("{}\n{\"type\":\"session\"}", NULL);
+    CHECK_STR(q, "{}\n{\"type\":\"session\"}\n\n");
+    free(q);
+    q = queued("{}\n{\"type\":\"session\"}\n", NULL);
+    CHECK_STR(q, "{}\n{\"type\":\"session\"}\n\n");
+    free(q);
+    /* already closed: unchanged */
+    q = queued("{}\n{\"type\":\"attachment\",\"length\":4}\nabc\n\n", NULL);
+    CHECK_STR(q, "{}\n{\"type\":\"attachment\",\"length\":4}\nabc\n\n");
     free(q);
 }
 

@@ -245,7 +245,9 @@ def validate_envelope(body, expected_key=None):
                 raise Invalid("envelope with a%s %s item has no event_id in its header"
                               % ("n" if t == "event" else "", t))
             # Relay reads both as UUIDs: dashes and case do not matter, anything else does.
-            peid = decoded.get("event_id")
+            # Absent from the payload, Relay takes the header's (sentry-php writes it only
+            # in the header).
+            peid = decoded.get("event_id", eid)
             if not isinstance(peid, str) or peid.replace("-", "").lower() != eid:
                 raise Invalid("item %d (%s): payload event_id %r differs from header event_id %r"
                               % (idx, t, decoded.get("event_id"), eid))

@@ -330,6 +330,12 @@ def t_header_rules():
     expect_invalid(hand_envelope({"event_id": uuid.uuid4().hex, "sent_at": sent_at()}, [item]),
                    "differs")
     expect_invalid(hand_envelope({"sent_at": sent_at()}, [item]), "no event_id")
+    # sentry-php writes the id only in the header: Relay takes it from there
+    bare = make_event(eid)
+    del bare["event_id"]
+    st, _h, resp = post_envelope(hand_envelope({"event_id": eid, "sent_at": sent_at()},
+                                               [({"type": "event"}, compact(bare))]))
+    expect(st == 200, "payload without event_id: %s %r" % (st, resp))
     # non-compact JSON header line
     body = json.dumps({"event_id": eid, "sent_at": sent_at()}).encode() + b"\n" + \
         compact(item[0]) + b"\n" + p + b"\n"
