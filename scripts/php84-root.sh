@@ -6,7 +6,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir="$root/build/php84-root"
 stamp="$dir/.sentry_transport-ready"
-PACKAGES=php8.4-dev,php8.4-cli,php8.4-fpm,php8.4-curl,libcurl4-openssl-dev,zlib1g-dev,pkg-config,make,gcc,libc6-dev,python3,python3-sentry-sdk,nodejs,nginx-light,procps,rsync,ca-certificates,openssl,libdeflate-dev,libzstd-dev,python3-zstandard
+PACKAGES=php8.4-dev,php8.4-cli,php8.4-fpm,php8.4-curl,libcurl4-openssl-dev,zlib1g-dev,pkg-config,make,gcc,libc6-dev,python3,python3-sentry-sdk,nodejs,nginx-light,procps,rsync,ca-certificates,openssl,libdeflate-dev,libzstd-dev,zstd
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$PACKAGES" ]; then
     echo "$dir"; exit 0
 fi

@@ -66,7 +66,7 @@ TEST(clocks)
     CHECK(m2 - m1 >= 19 && m2 - m1 < 2000);
 }
 
-TEST(strlcpy)
+TEST(st_strlcpy_truncates_and_counts)
 {
     char buf[6];
     CHECK(st_strlcpy(buf, "hello world", sizeof(buf)) == 11);
@@ -87,6 +87,6 @@ int main(void)
     RUN(rfc3339_known_values);
     RUN(rfc3339_matches_gmtime);
     RUN(clocks);
-    RUN(strlcpy);
+    RUN(st_strlcpy_truncates_and_counts);
     CHECK_DONE();
 }

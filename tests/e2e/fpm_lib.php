@@ -10,13 +10,14 @@ declare(strict_types=1);
 
 require_once __DIR__ . '/lib.php';
 
-const FPM_BIN = '/usr/sbin/php-fpm8.2';
+// The php-fpm of the PHP running the tests (8.2 on Debian 12, 8.4 in CI's Debian 13 root).
+const FPM_BIN = '/usr/sbin/php-fpm' . PHP_MAJOR_VERSION . '.' . PHP_MINOR_VERSION;
 const NGINX_BIN = '/usr/sbin/nginx';
 
 function fpm_require_binaries(): void
 {
     foreach ([FPM_BIN, NGINX_BIN] as $bin) {
-        e2e_assert(is_executable($bin), '%s is not installed (apt-get install php8.2-fpm nginx-light)', $bin);
+        e2e_assert(is_executable($bin), '%s is not installed (apt-get install php' . PHP_MAJOR_VERSION . '.' . PHP_MINOR_VERSION . '-fpm nginx-light)', $bin);
     }
 }
 
