@@ -109,8 +109,7 @@ int st_envelope_inspect(const char *buf, size_t len, st_envelope_info *info, con
 
 /* The header's dsn as text ("\/" unescaped): 1 and out filled, 0 when the header has none
  * (or an empty one), -1 when it does not fit in outlen or uses another escape. */
-int st_envelope_header_dsn(const char *buf, const st_envelope_info *info, char *out,
-                           size_t outlen);
+int st_envelope_header_dsn(const char *buf, const st_envelope_info *info, char *out, size_t outlen);
 
 /* Pieces of a caller's envelope in queued form: the header with its "sent_at" member
  * (and a comma next to it) removed; the rest unchanged. Returns niov written (1 or 2;

@@ -269,17 +269,7 @@ e2e_main(static function () use ($so, $case): string {
     $acceptedA = sigstop_accepted($a['out']);
     $accepted = $acceptedA + $acceptedB;
     $n = count($accepted);
-    $stats = receiver_wait_delivered($r, $n, 60.0);
-    $byId = e2e_delivered_by_id($r);
-    $missing = array_diff_key($accepted, $byId);
-    e2e_assert(!$missing, '%d accepted events never delivered, e.g. %s', count($missing), (string)array_key_first($missing));
-    foreach ($accepted as $id => $event) {
-        foreach ($byId[$id] as $rec) {
-            $p = e2e_event_payload($rec);
-            $mm = $p === null ? 'no event payload' : e2e_subset_mismatch($event, $p);
-            e2e_assert($mm === null, 'event %s: payload differs: %s', $id, (string)$mm);
-        }
-    }
+    [$stats, $byId] = e2e_assert_delivered_intact($r, $accepted);
     $unknown = array_diff_key($byId, $accepted);
     e2e_assert(!$unknown, '%d delivered event_ids no worker accepted', count($unknown));
     $stats = receiver_stats($r);

@@ -375,6 +375,26 @@ function e2e_event_payload(array $rec): ?array
     return null;
 }
 
+/**
+ * Every accepted event ([event_id => the event as sent]) reached the receiver, and every copy
+ * of it carries what was sent. Returns [receiver stats, deliveries by id].
+ */
+function e2e_assert_delivered_intact(array $r, array $accepted): array
+{
+    $stats = receiver_wait_delivered($r, count($accepted), 60.0);
+    $byId = e2e_delivered_by_id($r);
+    $missing = array_diff_key($accepted, $byId);
+    e2e_assert(!$missing, '%d accepted events never delivered, e.g. %s', count($missing), (string)array_key_first($missing));
+    foreach ($accepted as $id => $event) {
+        foreach ($byId[$id] as $rec) {
+            $p = e2e_event_payload($rec);
+            $mm = $p === null ? 'no event payload' : e2e_subset_mismatch($event, $p);
+            e2e_assert($mm === null, 'event %s: payload differs: %s', $id, (string)$mm);
+        }
+    }
+    return [$stats, $byId];
+}
+
 /** Does $got contain every key of $want with an equal value (deep, recursive)? Returns the first mismatching path or null. */
 function e2e_subset_mismatch(array $want, array $got, string $path = ''): ?string
 {
