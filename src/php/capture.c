@@ -312,6 +312,16 @@ void st_capture_fatal(int type, const char *file, size_t file_len, uint32_t line
 
 /* ---------------------------------------------------------------- the PHP API */
 
+/* Starts the transport if needed; false (and the result says why) when it cannot send. */
+static bool transport_ready(zval *return_value)
+{
+    st_process_ensure_running();
+    const char *why = st_process_unavailable_reason();
+    if (why)
+        st_result_fail(return_value, "", why, false);
+    return why == NULL;
+}
+
 ZEND_METHOD(SentryTransport, captureException)
 {
     zend_object *ex;
@@ -321,12 +331,8 @@ ZEND_METHOD(SentryTransport, captureException)
     Z_PARAM_OPTIONAL
     Z_PARAM_ARRAY_HT(context)
     ZEND_PARSE_PARAMETERS_END();
-    st_process_ensure_running();
-    const char *why = st_process_unavailable_reason();
-    if (why) {
-        st_result_fail(return_value, "", why, false);
+    if (!transport_ready(return_value))
         return;
-    }
     st_capture_exception(ex, context, ST_CAPTURE_HANDLED, NULL, return_value);
 }
 
@@ -340,12 +346,8 @@ ZEND_METHOD(SentryTransport, captureMessage)
     Z_PARAM_STR(level)
     Z_PARAM_ARRAY_HT(context)
     ZEND_PARSE_PARAMETERS_END();
-    st_process_ensure_running();
-    const char *why = st_process_unavailable_reason();
-    if (why) {
-        st_result_fail(return_value, "", why, false);
+    if (!transport_ready(return_value))
         return;
-    }
     const char *lvl = level ? st_event_level(ZSTR_VAL(level), ZSTR_LEN(level), "info") : "info";
     st_capture_message(ZSTR_VAL(message), ZSTR_LEN(message), lvl, context, return_value);
 }
