@@ -58,11 +58,13 @@ final class SentryTransport
      * SDK's own rate limiter.
      *
      * @param string $envelope the envelope bytes
+     * @param string|null $dsn where an envelope whose header names no dsn goes (sentry-php's
+     *                         client reports carry none): the SDK's DSN; null: sentry_transport.dsn
      * @return array the outcome, with the same keys as sendEvent(); event_id is taken from the envelope header
      * @phpstan-return array{success: bool, event_id: string, error: string, rate_limit: bool}
      * @psalm-return array{success: bool, event_id: string, error: string, rate_limit: bool}
      */
-    public static function sendEnvelope(string $envelope): array {}
+    public static function sendEnvelope(string $envelope, ?string $dsn = null): array {}
 
     /**
      * Describes the transport: whether it is enabled, whether a DSN is set, the shared

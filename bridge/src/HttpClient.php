@@ -70,7 +70,9 @@ final class HttpClient implements HttpClientInterface
             return new Response(400, [], 'sentry_transport: the request has no body');
         }
 
-        $result = \SentryTransport::sendEnvelope($body);
+        // The SDK's DSN, for its envelopes whose header names none (client reports).
+        $dsn = $options->getDsn();
+        $result = \SentryTransport::sendEnvelope($body, $dsn === null ? null : (string) $dsn);
         if ($result['success'] === true) {
             return new Response(200, [], '');
         }

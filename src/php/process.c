@@ -585,7 +585,7 @@ void st_process_info_live(void)
  * Added with src/php/deadletter_api.c: replayDeadLetters() queues a stored envelope again,
  * exactly as sendEnvelope() would. */
 
-void st_process_push_envelope(const char *envelope, size_t len, zval *rv)
+void st_process_push_envelope(const char *envelope, size_t len, const char *default_dsn, zval *rv)
 {
     const char *why = st_process_unavailable_reason();
     if (why) {
@@ -615,11 +615,15 @@ void st_process_push_envelope(const char *envelope, size_t len, zval *rv)
         st_result_fail(rv, info.event_id, "envelope header dsn is too long or not a DSN", false);
         return;
     }
-    if (has == 0) { /* no dsn of its own: php.ini's */
+    if (has == 0 && !default_dsn) { /* no dsn of its own: php.ini's */
         st_process_push(&meta, iov, niov, rv);
         return;
     }
-    int slot = envelope_slot(dsn, &err);
+    if (has == 0 && strlen(default_dsn) >= sizeof dsn) {
+        st_result_fail(rv, info.event_id, "dsn is too long", false);
+        return;
+    }
+    int slot = envelope_slot(has ? dsn : default_dsn, &err);
     if (slot < 0) {
         st_result_fail(rv, info.event_id, err, false);
         return;
@@ -630,7 +634,7 @@ void st_process_push_envelope(const char *envelope, size_t len, zval *rv)
 bool st_process_requeue_envelope(const char *envelope, size_t len)
 {
     zval result;
-    st_process_push_envelope(envelope, len, &result);
+    st_process_push_envelope(envelope, len, NULL, &result);
     zval *ok = zend_hash_str_find(Z_ARRVAL(result), "success", sizeof("success") - 1);
     bool queued = ok && Z_TYPE_P(ok) == IS_TRUE;
     zval_ptr_dtor(&result);

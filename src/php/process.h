@@ -43,7 +43,9 @@ bool st_process_flush(int64_t timeout_ms);
 
 /* sendEnvelope(): inspect, put in queued form (sent_at stripped, event_id normalized),
  * push; writes the sendEvent-shaped result into rv. */
-void st_process_push_envelope(const char *envelope, size_t len, zval *rv);
+/* Queues a caller's envelope for the DSN its header names, else `default_dsn` (may be NULL),
+ * else sentry_transport.dsn. */
+void st_process_push_envelope(const char *envelope, size_t len, const char *default_dsn, zval *rv);
 /* getMetrics(): dead letters waiting now (src/php/deadletter_api.c); false if none can
  * be read. */
 bool st_php_dead_letter_stats(uint64_t *count, uint64_t *bytes);

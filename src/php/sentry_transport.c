@@ -232,12 +232,15 @@ ZEND_METHOD(SentryTransport, sendBatch)
 
 ZEND_METHOD(SentryTransport, sendEnvelope)
 {
-    zend_string *envelope;
-    ZEND_PARSE_PARAMETERS_START(1, 1)
+    zend_string *envelope, *dsn = NULL;
+    ZEND_PARSE_PARAMETERS_START(1, 2)
     Z_PARAM_STR(envelope)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_STR_OR_NULL(dsn)
     ZEND_PARSE_PARAMETERS_END();
     st_process_ensure_running();
-    st_process_push_envelope(ZSTR_VAL(envelope), ZSTR_LEN(envelope), return_value);
+    st_process_push_envelope(ZSTR_VAL(envelope), ZSTR_LEN(envelope),
+                             dsn && ZSTR_LEN(dsn) ? ZSTR_VAL(dsn) : NULL, return_value);
 }
 
 ZEND_METHOD(SentryTransport, getStatus)

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: f4c4e2d9a8ddf1198ab84f026eaf782174524aef */
+ * Stub hash: 61b7c18e7c33f7a7a7a761b7870f6a37534b103f */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_SentryTransport_sendEvent, 0, 1, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_MASK(0, event, MAY_BE_ARRAY|MAY_BE_STRING, NULL)
@@ -11,6 +11,7 @@ ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_SentryTransport_sendEnvelope, 0, 1, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_INFO(0, envelope, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, dsn, IS_STRING, 1, "null")
 ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_SentryTransport_getStatus, 0, 0, IS_ARRAY, 0)

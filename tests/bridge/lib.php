@@ -13,12 +13,12 @@ require_once __DIR__ . '/../e2e/lib.php';
 $GLOBALS['__bridge_results'] = ['passed' => 0, 'failed' => 0];
 
 /**
- * Whether the extension sends an envelope to the DSN in its own header (the DSN configured
- * once, in the SDK). Until it does, the tests also put the SDK's DSN into php.ini.
+ * php.ini's DSN for the tests: none (the DSN configured once, in the SDK: the extension sends
+ * each envelope to the DSN the SDK names). BRIDGE_INI_DSN=1 also puts it into php.ini.
  */
 function bridge_ini_dsn(string $dsn): array
 {
-    return getenv('BRIDGE_INI_DSN') === '0' ? [] : ['dsn' => $dsn];
+    return getenv('BRIDGE_INI_DSN') === '1' ? ['dsn' => $dsn] : [];
 }
 
 function bridge_check(string $name, callable $fn): void

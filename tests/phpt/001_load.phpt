@@ -68,7 +68,7 @@ array(0) {
 }
 public static SentryTransport::sendEvent(array|string $event): array
 public static SentryTransport::sendBatch(array $events): array
-public static SentryTransport::sendEnvelope(string $envelope): array
+public static SentryTransport::sendEnvelope(string $envelope, ?string $dsn = NULL): array
 public static SentryTransport::getStatus(): array
 public static SentryTransport::getMetrics(): array
 public static SentryTransport::flush(float $timeout = 2.0): bool
