@@ -14,6 +14,7 @@
 #include "log.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,7 +226,84 @@ static int window(const st_sender *s)
     return s->nslots < s->cfg.max_connections_http1 ? s->nslots : s->cfg.max_connections_http1;
 }
 
+/* Fork guard. A fork copies the locks that libcurl and OpenSSL hold in this thread at that
+ * instant; a child that later touches them (OpenSSL's cleanup at exit does) waits for ever
+ * (seen: a pcntl_fork child hung in CRYPTO_THREAD_write_lock at exit while the parent's
+ * drainer was mid-TLS). The drainer holds this mutex while inside libcurl, never while
+ * waiting in curl_multi_poll; fork's prepare handler takes it, so a fork happens between
+ * two libcurl calls, never inside one. */
+static pthread_mutex_t fork_guard = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t fork_guard_once = PTHREAD_ONCE_INIT;
+static void fork_guard_prepare(void)
+{
+    pthread_mutex_lock(&fork_guard);
+}
+static void fork_guard_parent(void)
+{
+    pthread_mutex_unlock(&fork_guard);
+}
+static void fork_guard_child(void)
+{
+    pthread_mutex_init(&fork_guard, NULL); /* the child has one thread: start afresh */
+}
+static void fork_guard_register(void)
+{
+    pthread_atfork(fork_guard_prepare, fork_guard_parent, fork_guard_child);
+}
+#define IN_LIBCURL(stmt)                                                                           \
+    do {                                                                                           \
+        pthread_mutex_lock(&fork_guard);                                                           \
+        stmt;                                                                                      \
+        pthread_mutex_unlock(&fork_guard);                                                         \
+    } while (0)
+
+static st_sender *sender_new(const st_config *cfg, char *err, size_t errlen);
+static void sender_free(st_sender *s);
+static int sender_submit(st_sender *s, const st_dsn *dsn, char *body, size_t len, bool gzipped,
+                         void *ctx);
+static int sender_collect(st_sender *s, st_send_done_fn done, void *user);
+static void sender_abort_all(st_sender *s, st_send_done_fn done, void *user);
+
 st_sender *st_sender_new(const st_config *cfg, char *err, size_t errlen)
+{
+    pthread_once(&fork_guard_once, fork_guard_register);
+    st_sender *s;
+    IN_LIBCURL(s = sender_new(cfg, err, errlen));
+    return s;
+}
+
+void st_sender_free(st_sender *s)
+{
+    IN_LIBCURL(sender_free(s));
+}
+
+int st_sender_submit(st_sender *s, const st_dsn *dsn, char *body, size_t len, bool gzipped,
+                     void *ctx)
+{
+    int rc;
+    IN_LIBCURL(rc = sender_submit(s, dsn, body, len, gzipped, ctx));
+    return rc;
+}
+
+int st_sender_poll(st_sender *s, int timeout_ms, st_send_done_fn done, void *user)
+{
+    int running = 0;
+    IN_LIBCURL(curl_multi_perform(s->multi, &running));
+    if (running > 0 && timeout_ms > 0) {
+        curl_multi_poll(s->multi, NULL, 0, timeout_ms, NULL); /* waits: outside the guard */
+        IN_LIBCURL(curl_multi_perform(s->multi, &running));
+    }
+    int finished;
+    IN_LIBCURL(finished = sender_collect(s, done, user));
+    return finished;
+}
+
+void st_sender_abort_all(st_sender *s, st_send_done_fn done, void *user)
+{
+    IN_LIBCURL(sender_abort_all(s, done, user));
+}
+
+static st_sender *sender_new(const st_config *cfg, char *err, size_t errlen)
 {
     warn_if_unverified(cfg);
     st_sender *s = calloc(1, sizeof *s);
@@ -268,11 +346,11 @@ st_sender *st_sender_new(const st_config *cfg, char *err, size_t errlen)
     return s;
 oom:
     snprintf(err, errlen, "cannot initialise libcurl");
-    st_sender_free(s);
+    sender_free(s);
     return NULL;
 }
 
-void st_sender_free(st_sender *s)
+static void sender_free(st_sender *s)
 {
     if (!s)
         return;
@@ -307,8 +385,8 @@ int st_sender_inflight(const st_sender *s)
     return s->inflight;
 }
 
-int st_sender_submit(st_sender *s, const st_dsn *dsn, char *body, size_t len, bool gzipped,
-                     void *ctx)
+static int sender_submit(st_sender *s, const st_dsn *dsn, char *body, size_t len, bool gzipped,
+                         void *ctx)
 {
     if (s->nfree == 0) {
         free(body);
@@ -390,14 +468,9 @@ static void finish(st_sender *s, st_transfer *t, CURLcode code, st_send_done_fn 
     done(user, r);
 }
 
-int st_sender_poll(st_sender *s, int timeout_ms, st_send_done_fn done, void *user)
+static int sender_collect(st_sender *s, st_send_done_fn done, void *user)
 {
-    int running = 0, finished = 0;
-    curl_multi_perform(s->multi, &running);
-    if (running > 0 && timeout_ms > 0) {
-        curl_multi_poll(s->multi, NULL, 0, timeout_ms, NULL);
-        curl_multi_perform(s->multi, &running);
-    }
+    int finished = 0;
     CURLMsg *m;
     int left;
     while ((m = curl_multi_info_read(s->multi, &left)) != NULL) {
@@ -413,7 +486,7 @@ int st_sender_poll(st_sender *s, int timeout_ms, st_send_done_fn done, void *use
     return finished;
 }
 
-void st_sender_abort_all(st_sender *s, st_send_done_fn done, void *user)
+static void sender_abort_all(st_sender *s, st_send_done_fn done, void *user)
 {
     for (int i = 0; i < s->nslots; i++) {
         st_transfer *t = &s->slots[i];
