@@ -22,7 +22,14 @@ command -v debootstrap >/dev/null || {
 mirror=$(grep -hoE '^(URIs:|deb) +[^ ]+' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources \
              /etc/apt/sources.list.d/*.list 2>/dev/null | awk "{print \$2}" | grep -v security | head -1 || true)
 mirror=${mirror:-http://deb.debian.org/debian}
-rm -rf "$dir"
+# A run killed before its cleanup may have left /proc, /dev or /dev/shm mounted inside the
+# root: never delete through them (that would empty the host's /dev).
+awk -v d="$dir/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do umount -l "$m"; done
+if awk -v d="$dir/" 'index($2, d) == 1 { found = 1 } END { exit !found }' /proc/mounts; then
+    echo "php84-root: something is still mounted under $dir; not removing it" >&2
+    exit 1
+fi
+rm -rf --one-file-system "$dir"
 mkdir -p "$(dirname "$dir")"
 log="$root/build/php84-root.log"
 if ! debootstrap --variant=minbase --include="$PACKAGES" trixie "$dir" "$mirror" >"$log" 2>&1; then
