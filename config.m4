@@ -103,6 +103,7 @@ if test "$PHP_SENTRY_TRANSPORT" != "no"; then
     src/php/info.c \
     src/php/ini.c \
     src/php/process.c \
+    src/php/status.c \
     src/php/prometheus.c \
     src/php/results.c \
     src/php/scope.c \

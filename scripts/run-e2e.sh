@@ -60,6 +60,7 @@ tests=(
     "delivery_client_reports|delivery_client_reports.php|120"
     "delivery_scrub|delivery_scrub.php|90"
     "delivery_circuit|delivery_circuit.php|120"
+    "delivery_dsn_circuit|delivery_dsn_circuit.php|150"
     "security|security.php|120"
     "tls|tls.php|90"
     "exhaustion[shm]|exhaustion.php --case=shm|120"

@@ -142,8 +142,8 @@ static void drop_limited_items(st_drainer *d, st_flight *f)
     st_queue_discard(d->q, ST_DISCARD_RATELIMIT_BACKOFF, limited, 1);
 }
 
-/* Build the wire body of one record and hand it to curl. */
-static void dispatch(st_drainer *d, st_sender *s, st_compressor *gz, st_taken_record *rec)
+/* Build the wire body of one record and hand it to curl; true if it is now in flight. */
+static bool dispatch(st_drainer *d, st_sender *s, st_compressor *gz, st_taken_record *rec)
 {
     st_shared_stats *stats = st_queue_stats(d->q);
     /* A limit learned after this record was queued: drop it rather than send it. */
@@ -151,17 +151,20 @@ static void dispatch(st_drainer *d, st_sender *s, st_compressor *gz, st_taken_re
                                       rec->meta.category_mask, st_now_wall_ms())) {
         st_queue_complete(d->q, rec->pos);
         atomic_fetch_add(&stats->events_rate_limit, 1);
+        st_dsn_stats *ds = st_queue_dsn_stats(d->q, rec->meta.dsn_slot);
+        if (ds)
+            atomic_fetch_add(&ds->events_rate_limit, 1);
         st_queue_discard(d->q, ST_DISCARD_RATELIMIT_BACKOFF, rec->meta.category_mask, 1);
         free(rec->payload);
         rec->payload = NULL;
-        return;
+        return false;
     }
     st_flight *f = calloc(1, sizeof *f);
     if (!f) { /* try again shortly */
         st_queue_retry_later(d->q, rec->pos, st_now_wall_ms() + 100);
         free(rec->payload);
         rec->payload = NULL;
-        return;
+        return false;
     }
     f->pos = rec->pos;
     f->meta = rec->meta;
@@ -172,7 +175,7 @@ static void dispatch(st_drainer *d, st_sender *s, st_compressor *gz, st_taken_re
     const st_dsn *dsn = dsn_for_slot(d, rec->meta.dsn_slot);
     if (!dsn) {
         st_outcome_give_up(&d->dv, f, "internal_sdk_error", 0, "the record's DSN is invalid", true);
-        return;
+        return false;
     }
     st_iov iov[5];
     char stamp[64];
@@ -191,12 +194,71 @@ static void dispatch(st_drainer *d, st_sender *s, st_compressor *gz, st_taken_re
     }
     if (!body) {
         st_outcome_give_up(&d->dv, f, "internal_sdk_error", 0, "cannot build the request", true);
-        return;
+        return false;
     }
     if (st_sender_submit(s, dsn, body, body_len, gz != NULL, f) != 0) {
         st_queue_retry_later(d->q, f->pos, st_now_wall_ms() + 100);
         st_outcome_abandon(&d->dv, f);
+        return false;
     }
+    return true;
+}
+
+/* Each DSN has its own circuit: what of its records may go now. Closed: all; half-open
+ * and its turn: one, the probe; else none until it may probe again (one failing DSN
+ * pauses only itself). */
+static void open_gate(st_drainer *d, st_take_gate *gate, bool probing[ST_QUEUE_DSN_SLOTS])
+{
+    int64_t now = st_now_wall_ms();
+    for (int slot = 0; slot < ST_QUEUE_DSN_SLOTS; slot++) {
+        st_health *h = st_queue_dsn_health(d->q, slot);
+        probing[slot] = false;
+        gate->resume_ms[slot] = 0;
+        if (st_health_may_send(h, now, &probing[slot])) {
+            gate->budget[slot] = probing[slot] ? 1 : -1;
+        } else {
+            gate->budget[slot] = 0;
+            gate->resume_ms[slot] = st_health_resume_ms(h, now);
+        }
+    }
+}
+
+/* A probe granted but not sent (no record of its DSN was due, or it was dropped before
+ * the wire): release it, so the next look may probe. */
+static void cancel_probe(st_drainer *d, bool probing[ST_QUEUE_DSN_SLOTS], int slot)
+{
+    if (slot >= 0 && slot < ST_QUEUE_DSN_SLOTS && probing[slot]) {
+        st_health_probe_cancel(st_queue_dsn_health(d->q, slot));
+        probing[slot] = false;
+    }
+}
+
+/* Fill the in-flight window (queue.batch_size records per lock) with what the circuits
+ * let through; the number taken. */
+static int fill_window(st_drainer *d, st_sender *s, st_compressor *gz, st_taken_record *recs,
+                       int batch, int room)
+{
+    st_take_gate gate;
+    bool probing[ST_QUEUE_DSN_SLOTS];
+    open_gate(d, &gate, probing);
+    int taken = 0;
+    while (room > 0) {
+        int want = room < batch ? room : batch;
+        int n = st_queue_take_gated(d->q, st_now_wall_ms(), recs, want, &gate);
+        for (int i = 0; i < n; i++) {
+            int slot = recs[i].meta.dsn_slot;
+            if (dispatch(d, s, gz, &recs[i]) && slot < ST_QUEUE_DSN_SLOTS)
+                probing[slot] = false; /* in flight: its outcome settles the probe */
+            cancel_probe(d, probing, slot);
+        }
+        taken += n;
+        if (n < want)
+            break;
+        room = st_sender_capacity(s);
+    }
+    for (int slot = 0; slot < ST_QUEUE_DSN_SLOTS; slot++)
+        cancel_probe(d, probing, slot);
+    return taken;
 }
 
 /* When idle: a pending client report older than the interval goes on its own. */
@@ -286,7 +348,6 @@ static bool lead(st_drainer *d)
     atomic_store(&d->leader, true);
     int batch = d->cfg.batch_size > 0 ? d->cfg.batch_size : 1;
     st_taken_record *recs = calloc((size_t)batch, sizeof *recs);
-    st_health *health = st_queue_health(d->q);
     int64_t last_beat = st_now_mono_ms(), last_tick = 0;
     int64_t beat_every = beat_interval_ms(&d->cfg);
     while (recs) {
@@ -303,28 +364,7 @@ static bool lead(st_drainer *d)
         if (closing && st_sender_inflight(s) == 0)
             break; /* nothing left to finish; the rest stays queued for the next drainer */
         int room = closing ? 0 : st_sender_capacity(s);
-        int taken = 0;
-        bool probe = false, paused = false;
-        /* An open circuit pauses sending; after its cool-down one probe goes. */
-        if (room > 0 && !st_health_may_send(health, st_now_wall_ms(), &probe)) {
-            room = 0;
-            paused = true;
-        }
-        if (probe)
-            room = 1;
-        /* Fill the whole in-flight window, queue.batch_size records per lock. */
-        while (room > 0) {
-            int want = room < batch ? room : batch;
-            int n = st_queue_take(d->q, st_now_wall_ms(), recs, want);
-            if (probe && n == 0)
-                st_health_probe_cancel(health);
-            for (int i = 0; i < n; i++)
-                dispatch(d, s, gz, &recs[i]);
-            taken += n;
-            if (n < want || probe)
-                break;
-            room = st_sender_capacity(s);
-        }
+        int taken = room > 0 ? fill_window(d, s, gz, recs, batch, room) : 0;
         int64_t now_mono = st_now_mono_ms();
         if (now_mono - last_tick >= ST_SIDE_TICK_MS) {
             st_outcome_dead_letters_tick(&d->dv);
@@ -343,19 +383,14 @@ static bool lead(st_drainer *d)
         st_queue_snapshot_read(d->q, &snap);
         if (stopping && snap.length == 0)
             break;
-        if (!stopping && !paused)
+        if (!stopping && st_health_is_closed(st_queue_dsn_health(d->q, 0)))
             flush_report_alone(d, s, gz);
-        /* Enqueues wake us at once; queue.batch_timeout bounds an idle sleep anyway. */
+        /* Enqueues wake us at once; queue.batch_timeout bounds an idle sleep anyway. Records
+         * an open circuit holds back are due again (next_retry) when it may probe. */
         int64_t wait = d->cfg.batch_timeout_ms > 0 ? d->cfg.batch_timeout_ms : 1000;
         int64_t next_retry = st_queue_next_retry_ms(d->q);
         if (next_retry) {
             int64_t until = next_retry - st_now_wall_ms();
-            wait = until < wait ? (until > 0 ? until : 1) : wait;
-        }
-        if (paused) { /* look again when the next probe may go */
-            st_health_view hv;
-            st_health_snapshot(health, &hv);
-            int64_t until = hv.next_probe_ms - st_now_wall_ms();
             wait = until < wait ? (until > 0 ? until : 1) : wait;
         }
         if (stopping) {

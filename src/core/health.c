@@ -212,6 +212,22 @@ void st_health_probe_cancel(st_health *h)
         atomic_store(&h->probe_until_ms, 0);
 }
 
+bool st_health_is_closed(const st_health *h)
+{
+    return !h || atomic_load(&((st_health *)h)->state) == ST_HEALTH_CLOSED;
+}
+
+int64_t st_health_resume_ms(const st_health *h, int64_t now_ms)
+{
+    st_health *m = (st_health *)h; /* atomic loads only */
+    if (h && atomic_load(&m->state) == ST_HEALTH_OPEN) {
+        int64_t next = atomic_load(&m->next_probe_ms);
+        if (next > now_ms && next - now_ms <= ST_HEALTH_COOLDOWN_MAX_MS)
+            return next;
+    }
+    return now_ms + ST_HEALTH_COOLDOWN_BASE_MS;
+}
+
 void st_health_snapshot(const st_health *h, st_health_view *v)
 {
     memset(v, 0, sizeof *v);

@@ -100,6 +100,13 @@ bool st_health_may_send(st_health *h, int64_t now_ms, bool *is_probe);
  * it so the next may_send can probe. */
 void st_health_probe_cancel(st_health *h);
 
+/* Closed: sending as usual (one atomic load). */
+bool st_health_is_closed(const st_health *h);
+
+/* may_send said no: the wall time worth looking again. OPEN: when the next probe may go;
+ * HALF_OPEN (a probe in flight): a second from now, as its outcome may come any time. */
+int64_t st_health_resume_ms(const st_health *h, int64_t now_ms);
+
 /* Reader side, from any process; never blocks for long (bounded seqlock retries). */
 void st_health_snapshot(const st_health *h, st_health_view *v);
 

@@ -1,5 +1,6 @@
 /* Outcomes of delivery: the only place that decides a record's fate after a send. */
 #include "outcome.h"
+#include "dsn.h"
 #include "health.h"
 #include "log.h"
 #include "ratelimit.h"
@@ -60,26 +61,58 @@ void st_outcome_abandon(st_delivery *dv, st_flight *f)
     release(f);
 }
 
-/* Upstream health: network errors and 5xx count against it, 2xx for it; transitions
- * are logged once, not once per event. */
-static void track_health(st_delivery *dv, const st_send_result *r)
+/* The slot's counters, or a sink for a record whose slot is out of range. */
+static st_dsn_stats *slot_stats(st_delivery *dv, int slot)
 {
-    st_health *h = st_queue_health(dv->q);
+    static st_dsn_stats sink;
+    st_dsn_stats *ds = st_queue_dsn_stats(dv->q, slot);
+    return ds ? ds : &sink;
+}
+
+/* The DSN of a slot as logs may show it: no secret. */
+static void dsn_shown(st_delivery *dv, int slot, char *out, size_t outlen)
+{
+    char raw[1024], err[128];
+    st_dsn d;
+    if (st_queue_dsn_get(dv->q, slot, raw, sizeof raw) &&
+        st_dsn_parse(raw, &d, err, sizeof err) == 0)
+        snprintf(out, outlen, "%s", d.public_dsn);
+    else
+        snprintf(out, outlen, "(slot %d)", slot);
+}
+
+/* Upstream health, per DSN: network errors and 5xx count against it, 2xx for it;
+ * transitions are logged once, not once per event. Records its open circuit held back are
+ * looked at again whenever a probe settles. */
+static void track_health(st_delivery *dv, int slot, const st_send_result *r)
+{
+    st_health *h = st_queue_dsn_health(dv->q, slot);
+    if (!h)
+        return;
+    bool was_closed = st_health_is_closed(h);
     int64_t now = st_now_wall_ms();
     long st = r->http_status;
+    char dsn[sizeof((st_dsn *)0)->public_dsn];
     if (st >= 200 && st < 300) {
-        if (st_health_success(h, now) == ST_HEALTH_RECOVERED)
-            st_log(ST_LOG_INFO, "upstream recovered: sending resumes", NULL);
+        if (st_health_success(h, now) == ST_HEALTH_RECOVERED) {
+            dsn_shown(dv, slot, dsn, sizeof dsn);
+            st_log(ST_LOG_INFO, "upstream recovered: sending resumes", "dsn", dsn, NULL);
+        }
     } else if (st == 0 || st >= 500) {
         char what[300];
         if (st)
             snprintf(what, sizeof what, "HTTP %ld", st);
         else
             snprintf(what, sizeof what, "%s", r->error);
-        if (st_health_failure(h, now, dv->cfg.failure_threshold, what) == ST_HEALTH_OPENED)
-            st_log(ST_LOG_ERROR, "upstream unhealthy: sending paused, probing with backoff",
-                   "error", what, NULL);
+        if (st_health_failure(h, now, dv->cfg.failure_threshold, what) == ST_HEALTH_OPENED) {
+            dsn_shown(dv, slot, dsn, sizeof dsn);
+            st_log(ST_LOG_ERROR,
+                   "upstream unhealthy: sending to this DSN paused, probing with backoff", "dsn",
+                   dsn, "error", what, NULL);
+        }
     }
+    if (!was_closed)
+        st_queue_rescan(dv->q);
 }
 
 /* ---- the dead-letter directory's health ---- */
@@ -235,6 +268,7 @@ void st_outcome_give_up(st_delivery *dv, st_flight *f, const char *reason, long 
     snprintf(st, sizeof st, "%ld", status);
     snprintf(attempts, sizeof attempts, "%d", f->meta.attempts + 1);
     atomic_fetch_add(&stats->events_failed, 1);
+    atomic_fetch_add(&slot_stats(dv, f->meta.dsn_slot)->events_failed, 1);
     if (keep && dv->cfg.dead_letter_queue) {
         keep_dead_letter(dv, f, reason, st, attempts, detail);
     } else {
@@ -262,7 +296,9 @@ void st_outcome_response(st_delivery *dv, st_flight *f, const st_send_result *r)
     long st = r->http_status;
     int64_t now = st_now_wall_ms();
     settle_report(dv, f, st >= 200 && st < 300);
-    track_health(dv, r);
+    track_health(dv, f->meta.dsn_slot, r);
+    st_dsn_stats *ds = slot_stats(dv, f->meta.dsn_slot);
+    atomic_fetch_add(&ds->bytes_sent, r->bytes_sent);
     if (f->standalone) { /* a client report alone: nothing queued behind it */
         release(f);
         return;
@@ -276,6 +312,7 @@ void st_outcome_response(st_delivery *dv, st_flight *f, const st_send_result *r)
     case ST_OUTCOME_SENT:
         st_queue_complete(dv->q, f->pos);
         atomic_fetch_add(&stats->events_sent, 1);
+        atomic_fetch_add(&ds->events_sent, 1);
         if (st_log_enabled(ST_LOG_DEBUG))
             st_log(ST_LOG_DEBUG, "event sent", "event_id", f->meta.event_id, "status", status,
                    NULL);
@@ -283,6 +320,7 @@ void st_outcome_response(st_delivery *dv, st_flight *f, const st_send_result *r)
     case ST_OUTCOME_RATE_LIMITED:
         st_queue_complete(dv->q, f->pos);
         atomic_fetch_add(&stats->events_rate_limit, 1);
+        atomic_fetch_add(&ds->events_rate_limit, 1);
         st_log(ST_LOG_WARNING, "event dropped: rate limited by upstream", "event_id",
                f->meta.event_id, "rate_limits", r->rate_limits, NULL);
         break;
@@ -299,6 +337,7 @@ void st_outcome_response(st_delivery *dv, st_flight *f, const st_send_result *r)
             delay = asked - now;
         st_queue_retry_later(dv->q, f->pos, now + delay);
         atomic_fetch_add(&stats->total_retries, 1);
+        atomic_fetch_add(&ds->total_retries, 1);
         st_log(ST_LOG_WARNING, "send failed, will retry", "event_id", f->meta.event_id, "status",
                status, "error", r->error, NULL);
         break;

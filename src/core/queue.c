@@ -260,6 +260,8 @@ st_status st_queue_push(st_queue *q, const st_record_meta *meta, const st_iov *i
     unlock_queue(q);
 
     atomic_fetch_add(&h->stats.events_accepted, 1);
+    if (meta->dsn_slot < ST_QUEUE_DSN_SLOTS)
+        atomic_fetch_add(&h->dsn_stats[meta->dsn_slot].events_accepted, 1);
     /* Wake the drainer only when it sleeps, and only once per sleep. No lost wake-up:
      * producer: RMW wake_seq, then load and RMW drainer_sleeping; drainer (st_queue_wait): store
      * drainer_sleeping = 1, then load wake_seq, then FUTEX_WAIT(wake_seq, seq). All are
@@ -299,7 +301,38 @@ void st_queue_complete(st_queue *q, uint64_t pos)
     unlock_queue(q);
 }
 
+/* A ready record the gate passes over: like a waiting retry, next_retry_ms brings the
+ * scan back to it. */
+static bool gate_skips(st_queue_header *h, st_take_gate *gate, const st_record_header *r)
+{
+    if (!gate || r->dsn_slot >= ST_QUEUE_DSN_SLOTS)
+        return false;
+    int32_t *budget = &gate->budget[r->dsn_slot];
+    if (*budget != 0) {
+        if (*budget > 0)
+            (*budget)--;
+        return false;
+    }
+    int64_t resume = gate->resume_ms[r->dsn_slot] > 0 ? gate->resume_ms[r->dsn_slot] : 1;
+    if (!h->next_retry_ms || resume < h->next_retry_ms)
+        h->next_retry_ms = resume;
+    return true;
+}
+
 int st_queue_take(st_queue *q, int64_t now_wall_ms, st_taken_record *out, int max)
+{
+    return st_queue_take_gated(q, now_wall_ms, out, max, NULL);
+}
+
+void st_queue_rescan(st_queue *q)
+{
+    lock_queue(q);
+    q->hdr->cursor = q->hdr->head;
+    unlock_queue(q);
+}
+
+int st_queue_take_gated(st_queue *q, int64_t now_wall_ms, st_taken_record *out, int max,
+                        st_take_gate *gate)
 {
     st_queue_header *h = q->hdr;
     int n = 0;
@@ -322,7 +355,7 @@ int st_queue_take(st_queue *q, int64_t now_wall_ms, st_taken_record *out, int ma
             if (r->next_attempt_ms > now_wall_ms) {
                 if (!h->next_retry_ms || r->next_attempt_ms < h->next_retry_ms)
                     h->next_retry_ms = r->next_attempt_ms;
-            } else {
+            } else if (!gate_skips(h, gate, r)) {
                 const uint8_t *payload = (const uint8_t *)(r + 1);
                 char *copy = malloc(r->payload_len ? r->payload_len : 1);
                 if (!copy)
@@ -347,8 +380,8 @@ int st_queue_take(st_queue *q, int64_t now_wall_ms, st_taken_record *out, int ma
             }
         }
         pos = next;
-        /* Records before the cursor are in flight, done, or waiting for a retry that
-         * next_retry_ms remembers. */
+        /* Records before the cursor are in flight, done, or waiting (for a retry, or for
+         * their DSN's circuit) until a time next_retry_ms remembers. */
         h->cursor = pos;
     }
     if (bad)
@@ -541,9 +574,17 @@ st_discards *st_queue_discards(st_queue *q)
 {
     return &q->hdr->discards;
 }
-st_health *st_queue_health(st_queue *q)
+st_health *st_queue_dsn_health(st_queue *q, int slot)
 {
-    return &q->hdr->health;
+    if (slot < 0 || slot >= ST_QUEUE_DSN_SLOTS)
+        return NULL;
+    return slot == 0 ? &q->hdr->health : &q->hdr->dsn_health[slot - 1];
+}
+st_dsn_stats *st_queue_dsn_stats(st_queue *q, int slot)
+{
+    if (slot < 0 || slot >= ST_QUEUE_DSN_SLOTS)
+        return NULL;
+    return &q->hdr->dsn_stats[slot];
 }
 st_health *st_queue_deadletter_health(st_queue *q)
 {

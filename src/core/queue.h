@@ -53,7 +53,11 @@ st_queue_header *st_queue_shared(st_queue *q);
 st_shared_stats *st_queue_stats(st_queue *q);
 struct st_ratelimit_table *st_queue_ratelimits(st_queue *q);
 struct st_discards *st_queue_discards(st_queue *q);
-struct st_health *st_queue_health(st_queue *q);
+/* The upstream circuit of one DSN slot (each DSN fails and recovers on its own), NULL for
+ * a slot out of range. */
+struct st_health *st_queue_dsn_health(st_queue *q, int slot);
+/* The share of the host-wide counters that belongs to one DSN slot, NULL out of range. */
+st_dsn_stats *st_queue_dsn_stats(st_queue *q, int slot);
 /* The dead-letter directory, host-wide: "open" while dead letters cannot be written
  * (last_error says why), and how many permanent failures were dropped because of it. */
 struct st_health *st_queue_deadletter_health(st_queue *q);
@@ -77,6 +81,18 @@ bool st_queue_dsn_get(st_queue *q, int slot, char *out, size_t outlen);
 /* Take up to max ready records whose next attempt is due, marking them in flight.
  * Records with a bad checksum are skipped, removed and counted as corrupt. */
 int st_queue_take(st_queue *q, int64_t now_wall_ms, st_taken_record *out, int max);
+/* What the drainer may take per DSN slot, derived from each slot's circuit. A record of a
+ * slot whose budget is 0 stays ready and is passed over, as a waiting retry would be: the
+ * scan comes back to it at resume_ms (or at st_queue_rescan). */
+typedef struct st_take_gate {
+    int32_t budget[ST_QUEUE_DSN_SLOTS];    /* records it may take: < 0 any; counted down */
+    int64_t resume_ms[ST_QUEUE_DSN_SLOTS]; /* budget 0: when to look again (wall ms, > 0) */
+} st_take_gate;
+/* st_queue_take under a gate (NULL: none). */
+int st_queue_take_gated(st_queue *q, int64_t now_wall_ms, st_taken_record *out, int max,
+                        st_take_gate *gate);
+/* Look at every ready record again at the next take (a circuit changed state). */
+void st_queue_rescan(st_queue *q);
 /* A definitive outcome: the record leaves the queue. */
 void st_queue_complete(st_queue *q, uint64_t pos);
 /* A transient failure: the record becomes ready again at next_attempt_ms, attempts+1. */

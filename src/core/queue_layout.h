@@ -94,15 +94,22 @@ struct st_queue_header {
     st_discards discards;          /* for client reports: reset when reported */
     _Atomic uint64_t drops_total[ST_DISCARD_REASON_COUNT]; /* for metrics: never reset */
     _Atomic uint64_t client_reports_sent;
-    st_health health; /* the upstream circuit */
+    st_health health; /* the upstream circuit of DSN slot 0 */
 
     /* Taken from `reserved` (issue #4); all zero reads as healthy, so a mapping made
      * before keeps working. "open" while dead letters cannot be written. */
     st_health deadletter_health;
     _Atomic uint64_t deadletter_errors; /* permanent failures dropped: not written */
 
+    /* Taken from `reserved` (issue #8): the circuits of DSN slots 1.., and every slot's
+     * counters. All zero reads as closed and uncounted. */
+    st_health dsn_health[ST_QUEUE_DSN_SLOTS - 1];
+    st_dsn_stats dsn_stats[ST_QUEUE_DSN_SLOTS];
+
     /* Room to grow without a new layout version. */
-    uint8_t reserved[4096 - sizeof(st_health) - sizeof(uint64_t)];
+    uint8_t reserved[4096 - sizeof(st_health) - sizeof(uint64_t) -
+                     (ST_QUEUE_DSN_SLOTS - 1) * sizeof(st_health) -
+                     ST_QUEUE_DSN_SLOTS * sizeof(st_dsn_stats)];
 };
 
 /* Carving fields out of `reserved` must not move or resize anything else. */

@@ -28,6 +28,17 @@ typedef struct st_shared_stats {
     _Atomic uint64_t send_latency_sum_us;
 } st_shared_stats;
 
+/* Per DSN slot: its share of the counters above (several apps, or a DSN changed by a
+ * deploy, on one host). */
+typedef struct st_dsn_stats {
+    _Atomic uint64_t events_accepted;
+    _Atomic uint64_t events_sent;
+    _Atomic uint64_t events_failed;
+    _Atomic uint64_t events_rate_limit;
+    _Atomic uint64_t total_retries;
+    _Atomic uint64_t bytes_sent;
+} st_dsn_stats;
+
 /* Count one request of `seconds` in the histogram. */
 static inline void st_stats_record_latency(st_shared_stats *s, double seconds)
 {

@@ -52,6 +52,19 @@ bool st_php_dead_letter_stats(uint64_t *count, uint64_t *bytes);
 /* replayDeadLetters(): the same, true if it was queued. */
 bool st_process_requeue_envelope(const char *envelope, size_t len);
 
+/* What this process holds, read-only, for getStatus/getMetrics/phpinfo (status.c).
+ * map_queue: map the queue first if not yet done (`php --ri` runs no request). */
+typedef struct st_process_view {
+    st_queue *q; /* NULL: not mapped (no DSN yet, off, or failing) */
+    const st_config *cfg;
+    const char *public_dsn; /* php.ini's DSN without its secret, "" if none */
+    int dsn_slot;           /* php.ini's DSN slot; < 0 without one */
+    struct st_drainer *drainer;
+    bool off; /* off for good (configuration) */
+} st_process_view;
+void st_process_view_get(st_process_view *v, bool map_queue);
+
+/* status.c */
 void st_process_status(zval *rv);
 void st_process_metrics(zval *rv);
 void st_process_info_live(void);

@@ -50,6 +50,53 @@ static void render_latency(smart_str *out, zval *buckets, zval *sum_us)
     smart_str_append_printf(out, PREFIX "send_latency_seconds_count %" PRIu64 "\n", cumulative);
 }
 
+/* A label value: backslash, double quote and newline escaped, as the format requires. */
+static void append_label_value(smart_str *out, const char *v)
+{
+    for (; *v; v++) {
+        if (*v == '\\' || *v == '"')
+            smart_str_appendc(out, '\\');
+        if (*v == '\n')
+            smart_str_appendl(out, "\\n", 2);
+        else
+            smart_str_appendc(out, *v);
+    }
+}
+
+/* getMetrics()['dsns']: each counter once per DSN (secret-free, as getMetrics shows it),
+ * and whether the DSN's circuit holds its events back. */
+static void render_dsns(smart_str *out, zval *dsns)
+{
+    static const char *const counters[] = {"events_accepted",   "events_sent",   "events_failed",
+                                           "events_rate_limit", "total_retries", "bytes_sent"};
+    for (size_t c = 0; c <= sizeof counters / sizeof *counters; c++) {
+        bool circuit = c == sizeof counters / sizeof *counters;
+        char name[64];
+        snprintf(name, sizeof name, "dsn_%s", circuit ? "upstream_open" : counters[c]);
+        if (!circuit)
+            strcat(name, "_total");
+        metric(out, name, circuit ? "gauge" : "counter",
+               circuit ? "1 while the DSN's circuit is open or half-open (its events wait)."
+                       : "Per DSN; see SentryTransport::getMetrics()['dsns'].");
+        zval *entry;
+        ZEND_HASH_FOREACH_VAL(Z_ARRVAL_P(dsns), entry)
+        {
+            zval *dsn = zend_hash_str_find(Z_ARRVAL_P(entry), "dsn", sizeof("dsn") - 1);
+            const char *key = circuit ? "upstream_state" : counters[c];
+            zval *v = zend_hash_str_find(Z_ARRVAL_P(entry), key, strlen(key));
+            if (!dsn || Z_TYPE_P(dsn) != IS_STRING || !v)
+                continue;
+            smart_str_append_printf(out, PREFIX "%s{dsn=\"", name);
+            append_label_value(out, Z_STRVAL_P(dsn));
+            zend_long n = circuit
+                              ? (Z_TYPE_P(v) == IS_STRING && strcmp(Z_STRVAL_P(v), "closed") != 0)
+                              : zval_get_long(v);
+            smart_str_append_printf(out, "\"} " ZEND_LONG_FMT "\n", n);
+        }
+        ZEND_HASH_FOREACH_END();
+    }
+}
+
 ZEND_METHOD(SentryTransport, getPrometheusMetrics)
 {
     ZEND_PARSE_PARAMETERS_NONE();
@@ -80,7 +127,10 @@ ZEND_METHOD(SentryTransport, getPrometheusMetrics)
             render_latency(&out, v,
                            zend_hash_str_find(Z_ARRVAL(m), "send_latency_sum_us",
                                               sizeof("send_latency_sum_us") - 1));
-        } else if (Z_TYPE_P(v) == IS_LONG && strcmp(k, "send_latency_sum_us") != 0) {
+        } else if (strcmp(k, "dsns") == 0 && Z_TYPE_P(v) == IS_ARRAY) {
+            render_dsns(&out, v);
+        } else if (Z_TYPE_P(v) == IS_LONG && strcmp(k, "send_latency_sum_us") != 0 &&
+                   strncmp(k, "send_latency_p", 14) != 0) {
             bool gauge = is_gauge(k);
             char name[96];
             snprintf(name, sizeof name, "%s%s", k, gauge ? "" : "_total");

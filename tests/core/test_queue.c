@@ -238,6 +238,86 @@ TEST(retry_waits_without_holding_up_later_records)
     fixture_queue_drop(q);
 }
 
+static void push_for_slot(st_queue *q, int id, uint16_t slot)
+{
+    st_record_meta m = {0};
+    snprintf(m.event_id, sizeof m.event_id, "%032d", id);
+    m.dsn_slot = slot;
+    char text[16];
+    snprintf(text, sizeof text, "ev%d", id);
+    st_iov iov = {text, strlen(text)};
+    CHECK(st_queue_push(q, &m, &iov, 1) == ST_OK);
+}
+
+static st_take_gate all_open(void)
+{
+    st_take_gate g;
+    for (int i = 0; i < ST_QUEUE_DSN_SLOTS; i++) {
+        g.budget[i] = -1;
+        g.resume_ms[i] = 0;
+    }
+    return g;
+}
+
+/* One DSN's open circuit holds back only its records; they are neither taken nor counted
+ * as attempts, and come back when it may probe (one record) or is rescanned. */
+TEST(gate_holds_back_one_dsn_only)
+{
+    st_queue *q = open_queue(256 * 1024, 100);
+    CHECK(q != NULL);
+    if (!q)
+        return;
+    for (int i = 1; i <= 6; i++)
+        push_for_slot(q, i, (uint16_t)(i % 2)); /* odd ids: slot 1 */
+    int64_t now = st_now_wall_ms();
+    st_take_gate g = all_open();
+    g.budget[1] = 0;
+    g.resume_ms[1] = now + 5000;
+    st_taken_record r[8];
+    int n = st_queue_take_gated(q, now, r, 8, &g);
+    CHECK(n == 3);
+    for (int i = 0; i < n; i++) {
+        CHECK(r[i].meta.dsn_slot == 0);
+        st_queue_complete(q, r[i].pos);
+        free(r[i].payload);
+    }
+    CHECK(st_queue_next_retry_ms(q) == now + 5000);
+    CHECK(st_queue_take_gated(q, now + 10, r, 8, &g) == 0); /* behind the cursor now */
+
+    /* Due for a probe: a budget of one takes exactly one of them, not as a retry. */
+    g.budget[1] = 1;
+    n = st_queue_take_gated(q, now + 5000, r, 8, &g);
+    CHECK(n == 1 && r[0].meta.dsn_slot == 1 && r[0].meta.attempts == 0);
+    CHECK(g.budget[1] == 0);
+    if (n == 1) {
+        st_queue_complete(q, r[0].pos);
+        free(r[0].payload);
+    }
+
+    /* The probe went well: a rescan finds the rest at once. */
+    g.budget[1] = 0;
+    g.resume_ms[1] = now + 60000;
+    CHECK(st_queue_take_gated(q, now + 5001, r, 8, &g) == 0);
+    st_queue_rescan(q);
+    g = all_open();
+    n = st_queue_take_gated(q, now + 5002, r, 8, &g);
+    CHECK(n == 2);
+    for (int i = 0; i < n; i++) {
+        CHECK(r[i].meta.dsn_slot == 1);
+        st_queue_complete(q, r[i].pos);
+        free(r[i].payload);
+    }
+    st_queue_snapshot s;
+    st_queue_snapshot_read(q, &s);
+    CHECK(s.length == 0);
+    CHECK(atomic_load(&st_queue_dsn_stats(q, 1)->events_accepted) == 3);
+    CHECK(atomic_load(&st_queue_dsn_stats(q, 0)->events_accepted) == 3);
+    CHECK(st_queue_dsn_stats(q, ST_QUEUE_DSN_SLOTS) == NULL);
+    CHECK(st_queue_dsn_health(q, 1) != st_queue_dsn_health(q, 0));
+    CHECK(st_queue_dsn_health(q, -1) == NULL);
+    fixture_queue_drop(q);
+}
+
 TEST(second_open_shares_records_and_lease_fails_over)
 {
     st_queue *q = open_queue(256 * 1024, 100);
@@ -381,6 +461,7 @@ int main(void)
     RUN(corrupt_record_is_skipped_and_counted);
     RUN(lock_recovered_after_owner_killed);
     RUN(retry_waits_without_holding_up_later_records);
+    RUN(gate_holds_back_one_dsn_only);
     RUN(second_open_shares_records_and_lease_fails_over);
     RUN(foreign_or_open_permissions_are_refused);
     RUN(queue_left_half_initialised_by_a_killed_creator_is_initialised_again);

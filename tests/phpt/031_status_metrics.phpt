@@ -93,7 +93,15 @@ st_shm_remove('031_status_metrics');
         {
             "dsn": "string",
             "is_default": "bool",
-            "rate_limits": []
+            "rate_limits": [],
+            "upstream": {
+                "state": "string",
+                "consecutive_failures": "int",
+                "last_error": "string",
+                "last_success_at": "null",
+                "since": "null",
+                "next_probe_at": "null"
+            }
         }
     ],
     "upstream": {
@@ -130,7 +138,7 @@ bool(true)
 bool(true)
 array(0) {
 }
-{"events_sent":"int","events_failed":"int","events_rate_limit":"int","queue_length":"int","total_retries":"int","events_accepted":"int","events_rejected":"int","queue_overflow":"int","retry_queue_length":"int","bytes_sent":"int","responses_2xx":"int","responses_4xx":"int","responses_5xx":"int","network_errors":"int","corrupt_records":"int","lock_recoveries":"int","drainer_elections":"int","drainer_takeovers_dead":"int","drainer_takeovers_stale":"int","dead_letters_written":"int","dead_letters_pruned":"int","dead_letter_errors":"int","dead_letter_count":"int","dead_letter_bytes":"int","drops":{"queue_overflow":"int","ratelimit_backoff":"int","network_error":"int","send_error":"int","sample_rate":"int","before_send":"int","event_processor":"int","internal_sdk_error":"int","ignored":"int","invalid":"int","cache_overflow":"int","buffer_overflow":"int","insufficient_data":"int","backpressure":"int"},"client_reports_sent":"int","send_latency_p50_ms":"int","send_latency_p99_ms":"int","send_latency_buckets":["int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int"],"send_latency_sum_us":"int"}
+{"events_sent":"int","events_failed":"int","events_rate_limit":"int","queue_length":"int","total_retries":"int","events_accepted":"int","events_rejected":"int","queue_overflow":"int","retry_queue_length":"int","bytes_sent":"int","responses_2xx":"int","responses_4xx":"int","responses_5xx":"int","network_errors":"int","corrupt_records":"int","lock_recoveries":"int","drainer_elections":"int","drainer_takeovers_dead":"int","drainer_takeovers_stale":"int","dead_letters_written":"int","dead_letters_pruned":"int","dead_letter_errors":"int","dead_letter_count":"int","dead_letter_bytes":"int","drops":{"queue_overflow":"int","ratelimit_backoff":"int","network_error":"int","send_error":"int","sample_rate":"int","before_send":"int","event_processor":"int","internal_sdk_error":"int","ignored":"int","invalid":"int","cache_overflow":"int","buffer_overflow":"int","insufficient_data":"int","backpressure":"int"},"client_reports_sent":"int","send_latency_p50_ms":"int","send_latency_p99_ms":"int","send_latency_buckets":["int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int","int"],"send_latency_sum_us":"int","dsns":[{"dsn":"string","events_accepted":"int","events_sent":"int","events_failed":"int","events_rate_limit":"int","total_retries":"int","bytes_sent":"int","upstream_state":"string"}]}
 int(2)
 int(2)
 int(0)

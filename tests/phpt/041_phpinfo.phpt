@@ -122,6 +122,8 @@ Queued events => 2 / 20
 Queue bytes => %d / %d
 Drainer pid => <pid> (this process)
 Events sent => 0
+DSN 1 => https://pubkey041@127.0.0.1:9/prefix/42
+DSN 1 upstream => closed; 0 sent, 0 failed, 0 rate limited
 
 no secret shown
 --ri Transport => active

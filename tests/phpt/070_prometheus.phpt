@@ -33,6 +33,9 @@ echo preg_match('/^sentry_transport_drops_total\{reason="sample_rate"\} 3$/m', $
 preg_match('/_bucket\{le="\+Inf"\} (\d+)/', $text, $inf);
 preg_match('/_seconds_count (\d+)/', $text, $count);
 echo ($inf[1] ?? 'x') === ($count[1] ?? 'y') ? "histogram +Inf equals count\n" : "histogram mismatch\n";
+echo preg_match('/^sentry_transport_dsn_events_accepted_total\{dsn="http:\/\/pubkey070@127\.0\.0\.1:9\/42"\} 0$/m', $text) ? "per DSN: ok\n" : "per DSN: missing\n";
+echo preg_match('/^sentry_transport_dsn_upstream_open\{dsn="[^"]+"\} 0$/m', $text) ? "per DSN circuit: ok\n" : "per DSN circuit: missing\n";
+echo str_contains($text, 'send_latency_p50') ? "quantile shown as a counter\n" : "no quantile counters\n";
 echo str_contains($text, 'SECRET070') ? "secret shown\n" : "no secret\n";
 ?>
 --CLEAN--
@@ -47,4 +50,7 @@ queue_length: gauge
 latency: histogram
 drops by reason: ok
 histogram +Inf equals count
+per DSN: ok
+per DSN circuit: ok
+no quantile counters
 no secret
