@@ -102,29 +102,16 @@ final class HttpClient implements HttpClientInterface
 
     /**
      * The X-Sentry-Rate-Limits value for a refused envelope: the extension's own (the limits in
-     * force for this DSN, as Sentry last sent them) when the result carries it, else rebuilt
-     * from getStatus()['rate_limits'] (category => RFC 3339 end).
+     * force for this DSN, as Sentry last sent them).
      *
      * @param array<string, mixed> $result
      */
     private static function rateLimitsHeader(array $result): string
     {
-        if (isset($result['rate_limits']) && \is_string($result['rate_limits']) && $result['rate_limits'] !== '') {
-            return $result['rate_limits'];
-        }
-        $limits = \SentryTransport::getStatus()['rate_limits'] ?? [];
-        $now = time();
-        $parts = [];
-        foreach ($limits as $category => $until) {
-            $end = strtotime((string) $until);
-            if ($end === false || $end <= $now) {
-                continue;
-            }
-            $parts[] = ($end - $now) . ':' . ($category === 'all' ? '' : $category) . ':organization';
-        }
+        $limits = $result['rate_limits'] ?? '';
 
-        // A refusal with no limit left to name (it just ended): back off briefly, all categories.
-        return $parts === [] ? '1::organization' : implode(',', $parts);
+        // A refusal with no limit left to name (it ended meanwhile): back off briefly, all categories.
+        return \is_string($limits) && $limits !== '' ? $limits : '1::organization';
     }
 
     private function fallBack(Request $request, Options $options, string $reason): Response

@@ -223,6 +223,7 @@ static void push_to_slot(st_record_meta *meta, int slot, const st_iov *iov, int 
                           until);
         snprintf(msg, sizeof msg, "rate limited until %s", until);
         atomic_fetch_add(&st_queue_stats(S.q)->events_rate_limit, 1);
+        atomic_fetch_add(&st_queue_dsn_stats(S.q, slot)->events_rate_limit, 1);
         st_queue_discard(S.q, ST_DISCARD_RATELIMIT_BACKOFF, meta->category_mask, 1);
         st_result_fail(rv, meta->event_id, msg, true);
         /* The bridge answers the SDK a 429 with it, so the SDK stops serializing. */
