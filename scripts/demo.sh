@@ -14,7 +14,7 @@ work=$(mktemp -d)
 queue="demo$$"
 cleanup() {
     [ -n "${rpid:-}" ] && kill "$rpid" 2>/dev/null && wait "$rpid" 2>/dev/null
-    rm -f "/dev/shm/sentry_transport.v2.$(id -u).$queue"
+    rm -f "/dev/shm/sentry_transport.v3.$(id -u).$queue"
     rm -rf "$work"
 }
 trap cleanup EXIT

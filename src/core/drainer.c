@@ -98,12 +98,13 @@ static void on_done(void *user, const st_send_result *r)
     st_outcome_response(&d->dv, f, r);
 }
 
-/* Take what is pending for a client report and render it into d->report_item; what does
- * not fit in one item goes back at once. NULL when off or nothing is pending. */
-static st_discard_taken *take_report(st_drainer *d, size_t *item_len)
+/* Take what is pending for a client report to the DSN of `slot` and render it into
+ * d->report_item; what does not fit in one item goes back at once. NULL when off or nothing
+ * is pending. */
+static st_discard_taken *take_report(st_drainer *d, int slot, size_t *item_len)
 {
-    st_discards *disc = st_queue_discards(d->q);
-    if (!d->cfg.send_client_reports || !st_discards_pending(disc))
+    st_discards *disc = st_queue_discards(d->q, slot);
+    if (!disc || !d->cfg.send_client_reports || !st_discards_pending(disc))
         return NULL;
     st_discard_taken *t = malloc(sizeof *t);
     st_discard_taken rest;
@@ -139,7 +140,7 @@ static void drop_limited_items(st_drainer *d, st_flight *f)
     free(f->payload);
     f->payload = rest;
     f->payload_len = len;
-    st_queue_discard(d->q, ST_DISCARD_RATELIMIT_BACKOFF, limited, 1);
+    st_queue_discard(d->q, f->meta.dsn_slot, ST_DISCARD_RATELIMIT_BACKOFF, limited, 1);
 }
 
 /* Build the wire body of one record and hand it to curl; true if it is now in flight. */
@@ -154,7 +155,8 @@ static bool dispatch(st_drainer *d, st_sender *s, st_compressor *gz, st_taken_re
         st_dsn_stats *ds = st_queue_dsn_stats(d->q, rec->meta.dsn_slot);
         if (ds)
             atomic_fetch_add(&ds->events_rate_limit, 1);
-        st_queue_discard(d->q, ST_DISCARD_RATELIMIT_BACKOFF, rec->meta.category_mask, 1);
+        st_queue_discard(d->q, rec->meta.dsn_slot, ST_DISCARD_RATELIMIT_BACKOFF,
+                         rec->meta.category_mask, 1);
         free(rec->payload);
         rec->payload = NULL;
         return false;
@@ -184,7 +186,7 @@ static bool dispatch(st_drainer *d, st_sender *s, st_compressor *gz, st_taken_re
     if (st_envelope_stamp_sent_at(f->payload, f->payload_len, st_now_wall_ms(), iov, stamp) == 3) {
         int n = 3;
         size_t item_len = 0;
-        f->report = take_report(d, &item_len); /* discards ride on real traffic */
+        f->report = take_report(d, f->meta.dsn_slot, &item_len); /* ride on real traffic */
         if (f->report) {
             if (f->payload_len && f->payload[f->payload_len - 1] != '\n')
                 iov[n++] = (st_iov){"\n", 1};
@@ -261,20 +263,24 @@ static int fill_window(st_drainer *d, st_sender *s, st_compressor *gz, st_taken_
     return taken;
 }
 
-/* When idle: a pending client report older than the interval goes on its own. */
-static void flush_report_alone(st_drainer *d, st_sender *s, st_compressor *gz)
+/* When idle: a DSN's pending client report older than the interval goes on its own (not
+ * while that DSN's circuit is open). */
+static void flush_report_alone(st_drainer *d, st_sender *s, st_compressor *gz, int slot)
 {
-    st_discards *disc = st_queue_discards(d->q);
+    st_discards *disc = st_queue_discards(d->q, slot);
     int64_t now = st_now_wall_ms();
-    if (!d->cfg.send_client_reports || !st_discards_due(disc, now, ST_CLIENT_REPORT_IDLE_MS))
+    if (!disc || !d->cfg.send_client_reports ||
+        !st_discards_due(disc, now, ST_CLIENT_REPORT_IDLE_MS) ||
+        !st_health_is_closed(st_queue_dsn_health(d->q, slot)))
         return;
-    const st_dsn *dsn = dsn_for_slot(d, 0);
+    const st_dsn *dsn = dsn_for_slot(d, slot);
     st_flight *f = dsn ? calloc(1, sizeof *f) : NULL;
     if (!f)
         return;
     size_t item_len = 0;
     f->standalone = true;
-    f->report = take_report(d, &item_len);
+    f->meta.dsn_slot = (uint16_t)slot; /* its outcome settles this DSN's report and circuit */
+    f->report = take_report(d, slot, &item_len);
     if (!f->report) {
         free(f);
         return;
@@ -383,8 +389,8 @@ static bool lead(st_drainer *d)
         st_queue_snapshot_read(d->q, &snap);
         if (stopping && snap.length == 0)
             break;
-        if (!stopping && st_health_is_closed(st_queue_dsn_health(d->q, 0)))
-            flush_report_alone(d, s, gz);
+        for (int slot = 0; !stopping && slot < ST_QUEUE_DSN_SLOTS; slot++)
+            flush_report_alone(d, s, gz, slot);
         /* Enqueues wake us at once; queue.batch_timeout bounds an idle sleep anyway. Records
          * an open circuit holds back are due again (next_retry) when it may probe. */
         int64_t wait = d->cfg.batch_timeout_ms > 0 ? d->cfg.batch_timeout_ms : 1000;

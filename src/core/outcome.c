@@ -41,9 +41,9 @@ static void settle_report(st_delivery *dv, st_flight *f, bool delivered)
         return;
     if (delivered) {
         atomic_fetch_add(st_queue_client_reports_sent(dv->q), 1);
-        st_discards_mark_flushed(st_queue_discards(dv->q), st_now_wall_ms());
+        st_discards_mark_flushed(st_queue_discards(dv->q, f->meta.dsn_slot), st_now_wall_ms());
     } else {
-        st_discards_restore(st_queue_discards(dv->q), f->report);
+        st_discards_restore(st_queue_discards(dv->q, f->meta.dsn_slot), f->report);
     }
     free(f->report);
     f->report = NULL;
@@ -263,7 +263,7 @@ void st_outcome_give_up(st_delivery *dv, st_flight *f, const char *reason, long 
         return;
     }
     settle_report(dv, f, false);
-    st_queue_discard(dv->q, discard_reason_for(reason), f->meta.category_mask, 1);
+    st_queue_discard(dv->q, f->meta.dsn_slot, discard_reason_for(reason), f->meta.category_mask, 1);
     char st[16], attempts[16];
     snprintf(st, sizeof st, "%ld", status);
     snprintf(attempts, sizeof attempts, "%d", f->meta.attempts + 1);

@@ -570,9 +570,11 @@ st_ratelimit_table *st_queue_ratelimits(st_queue *q)
 {
     return &q->hdr->ratelimits;
 }
-st_discards *st_queue_discards(st_queue *q)
+st_discards *st_queue_discards(st_queue *q, int slot)
 {
-    return &q->hdr->discards;
+    if (slot < 0 || slot >= ST_QUEUE_DSN_SLOTS)
+        return NULL;
+    return &q->hdr->discards[slot];
 }
 st_health *st_queue_dsn_health(st_queue *q, int slot)
 {
@@ -603,13 +605,14 @@ _Atomic uint64_t *st_queue_client_reports_sent(st_queue *q)
     return &q->hdr->client_reports_sent;
 }
 
-void st_queue_discard(st_queue *q, int reason, uint32_t category_mask, uint64_t n)
+void st_queue_discard(st_queue *q, int slot, int reason, uint32_t category_mask, uint64_t n)
 {
     if (reason < 0 || reason >= ST_DISCARD_REASON_COUNT)
         return;
-    for (int c = 1; c < ST_CAT_COUNT; c++) /* ST_CAT_ALL is no category of its own */
+    st_discards *d = st_queue_discards(q, slot < 0 ? 0 : slot);
+    for (int c = 1; d && c < ST_CAT_COUNT; c++) /* ST_CAT_ALL is no category of its own */
         if (category_mask & (1u << c))
-            st_discards_add(&q->hdr->discards, (st_discard_reason)reason, (st_category)c, n);
+            st_discards_add(d, (st_discard_reason)reason, (st_category)c, n);
     atomic_fetch_add(&q->hdr->drops_total[reason], n);
 }
 

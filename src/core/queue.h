@@ -8,8 +8,8 @@
 #include "stats.h"
 
 /* 2: the drainer lease is a set of tokens, a heartbeat and an epoch (issue 11.1), and the
- * record checksum is CRC-32C (was zlib crc32). */
-#define ST_QUEUE_LAYOUT_VERSION 2u
+ * record checksum is CRC-32C (was zlib crc32). 3: client-report discards per DSN slot. */
+#define ST_QUEUE_LAYOUT_VERSION 3u
 #define ST_QUEUE_DSN_SLOTS 8
 
 typedef struct st_queue st_queue;
@@ -52,7 +52,8 @@ const char *st_queue_location(const st_queue *q);
 st_queue_header *st_queue_shared(st_queue *q);
 st_shared_stats *st_queue_stats(st_queue *q);
 struct st_ratelimit_table *st_queue_ratelimits(st_queue *q);
-struct st_discards *st_queue_discards(st_queue *q);
+/* A DSN slot's discards, reported to that DSN's project; NULL for a slot out of range. */
+struct st_discards *st_queue_discards(st_queue *q, int slot);
 /* The upstream circuit of one DSN slot (each DSN fails and recovers on its own), NULL for
  * a slot out of range. */
 struct st_health *st_queue_dsn_health(st_queue *q, int slot);
@@ -65,8 +66,9 @@ _Atomic uint64_t *st_queue_deadletter_errors(st_queue *q);
 _Atomic uint64_t *st_queue_drops_total(st_queue *q); /* indexed by st_discard_reason */
 _Atomic uint64_t *st_queue_client_reports_sent(st_queue *q);
 /* Count a discard (st_discard_reason) once per category of category_mask: for the next
- * client report, and in the never-reset totals getMetrics() shows. */
-void st_queue_discard(st_queue *q, int reason, uint32_t category_mask, uint64_t n);
+ * client report to the DSN of `slot` (< 0: slot 0), and in the never-reset totals getMetrics()
+ * shows. */
+void st_queue_discard(st_queue *q, int slot, int reason, uint32_t category_mask, uint64_t n);
 
 /* Append a record made of pieces. ST_OK, ST_QUEUE_FULL (count or bytes), or
  * ST_TOO_LARGE (bigger than the whole ring). Never blocks beyond the memcpy. */

@@ -91,7 +91,8 @@ struct st_queue_header {
 
     st_shared_stats stats;
     st_ratelimit_table ratelimits; /* per DSN slot: what any process learned holds for all */
-    st_discards discards;          /* for client reports: reset when reported */
+    st_discards discards[ST_QUEUE_DSN_SLOTS]; /* per DSN, for its client reports: reset when
+                                               * reported */
     _Atomic uint64_t drops_total[ST_DISCARD_REASON_COUNT]; /* for metrics: never reset */
     _Atomic uint64_t client_reports_sent;
     st_health health; /* the upstream circuit of DSN slot 0 */

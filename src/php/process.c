@@ -224,7 +224,7 @@ static void push_to_slot(st_record_meta *meta, int slot, const st_iov *iov, int 
         snprintf(msg, sizeof msg, "rate limited until %s", until);
         atomic_fetch_add(&st_queue_stats(S.q)->events_rate_limit, 1);
         atomic_fetch_add(&st_queue_dsn_stats(S.q, slot)->events_rate_limit, 1);
-        st_queue_discard(S.q, ST_DISCARD_RATELIMIT_BACKOFF, meta->category_mask, 1);
+        st_queue_discard(S.q, slot, ST_DISCARD_RATELIMIT_BACKOFF, meta->category_mask, 1);
         st_result_fail(rv, meta->event_id, msg, true);
         /* The bridge answers the SDK a 429 with it, so the SDK stops serializing. */
         st_ratelimit_header(limits, slot, meta->enqueued_ms, header, sizeof header);
@@ -236,7 +236,7 @@ static void push_to_slot(st_record_meta *meta, int slot, const st_iov *iov, int 
         st_result_ok(rv, meta->event_id);
         return;
     case ST_QUEUE_FULL:
-        st_queue_discard(S.q, ST_DISCARD_QUEUE_OVERFLOW, meta->category_mask, 1);
+        st_queue_discard(S.q, slot, ST_DISCARD_QUEUE_OVERFLOW, meta->category_mask, 1);
         st_result_fail(rv, meta->event_id, "queue full", false);
         return;
     case ST_TOO_LARGE:
@@ -347,7 +347,7 @@ bool st_process_sampled(int category)
 void st_process_discard(int reason, uint32_t category_mask)
 {
     if (S.q)
-        st_queue_discard(S.q, reason, category_mask, 1);
+        st_queue_discard(S.q, S.dsn_slot, reason, category_mask, 1);
 }
 
 bool st_process_flush(int64_t timeout_ms)

@@ -15,6 +15,8 @@
  * exactly {sample_rate, error, N} and {ignored, error, M} and nothing else; each report is
  * in a delivered envelope; client_reports_sent ≥ 1. Then P4 sends E2: E2's envelope carries
  * no report with those reasons and the totals are unchanged (reported once, not twice).
+ * A second project on the same queue (DSN B, its own receiver): K errors sampled out in P5
+ * are reported to B only, with B's event E3, never to A (A's totals stay exact).
  */
 
 declare(strict_types=1);
@@ -23,6 +25,7 @@ require __DIR__ . '/delivery_lib.php';
 
 const CR_N = 7;
 const CR_M = 4;
+const CR_K = 3;
 
 $so = e2e_so_path($argv);
 
@@ -94,6 +97,18 @@ e2e_main(static function () use ($so): string {
     e2e_assert(is_array($drops) && ($drops['sample_rate'] ?? null) === CR_N && ($drops['ignored'] ?? null) === CR_M,
                'getMetrics()[drops] = %s, expected sample_rate %d and ignored %d', json_encode($drops), CR_N, CR_M);
 
+    // Project B shares the queue: its discards are its own.
+    $rb = receiver_start(['log' => "$tmp/receiver-b.log", 'project' => '43']);
+    $baseB = ['dsn' => $rb['dsn']] + $base;
+    $p5 = dl_run('p5_sampled_b', $so, ['sample_rate' => '0'] + $baseB, $tmp, <<<'PHP'
+        for ($i = 0; $i < $CTX['k']; $i++) {
+            SentryTransport::sendEvent(['message' => "B sampled out $i", 'level' => 'error']);
+        }
+        out('metrics', SentryTransport::getMetrics());
+        PHP, $rb, 30.0, ['k' => CR_K]);
+    e2e_assert(($p5['metrics']['drops']['sample_rate'] ?? null) === CR_N + CR_K, 'drops after P5: %s',
+               json_encode($p5['metrics']['drops'] ?? null));
+
     // E1: a normal event to the working receiver carries (or follows) the report.
     $p3 = dl_run('p3_normal', $so, $base, $tmp, <<<'PHP'
         out('res', SentryTransport::sendEvent(['message' => 'normal event E1', 'level' => 'error']));
@@ -140,7 +155,26 @@ e2e_main(static function () use ($so): string {
         }
     }
     e2e_assert($tot2 == $want, 'after E2 the reported totals are %s, expected still %s (reported twice?)', json_encode($tot2), json_encode($want));
+
+    // E3 to B carries B's report, and only B's.
+    $p6 = dl_run('p6_normal_b', $so, $baseB, $tmp, <<<'PHP'
+        out('res', SentryTransport::sendEvent(['message' => 'normal event E3 to B', 'level' => 'error']));
+        out('flushed', SentryTransport::flush(10.0));
+        PHP, $rb, 30.0);
+    $e3 = $p6['res']['event_id'];
+    $wantB = ['sample_rate/error' => CR_K];
+    $doneB = receiver_wait_for(static function () use ($rb, $e3, $wantB) {
+        [$tot] = cr_totals($rb);
+        return isset(e2e_delivered_by_id($rb)[$e3]) && $tot == $wantB;
+    }, 10.0);
+    [$totB, $whereB] = cr_totals($rb);
+    e2e_assert($doneB !== false, 'B\'s client reports add up to %s, expected exactly %s (reports: %s; log %s)', json_encode($totB),
+               json_encode($wantB), json_encode($whereB), dl_ext_log($tmp));
+    [$tot3] = cr_totals($r);
+    e2e_assert($tot3 == $want, 'A\'s reported totals became %s after B\'s traffic, expected still %s', json_encode($tot3),
+               json_encode($want));
+    receiver_stop($rb);
     receiver_stop($r);
-    return sprintf('sample_rate %d + ignored %d reported exactly once in %d client_report item(s) (%s E1), not repeated with E2',
-                   CR_N, CR_M, $nReports, $rodeWithE1 ? 'attached to' : 'sent apart from');
+    return sprintf('sample_rate %d + ignored %d reported exactly once in %d client_report item(s) (%s E1), not repeated with E2; ' .
+                   'project B\'s %d reported to B only', CR_N, CR_M, $nReports, $rodeWithE1 ? 'attached to' : 'sent apart from', CR_K);
 });

@@ -55,7 +55,7 @@ e2e_main(static function () use ($so, $case): string {
     ];
     if ($case === 'shm') {
         $fsDir = '/dev/shm';
-        $location = '/dev/shm/sentry_transport.v2.' . e2e_euid() . '.' . $queue;
+        $location = '/dev/shm/sentry_transport.v3.' . e2e_euid() . '.' . $queue;
     } else {
         $fsDir = "$tmp/qfs";
         mkdir($fsDir, 0700);

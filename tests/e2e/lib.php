@@ -84,7 +84,7 @@ function e2e_queue_name(string $prefix): string
 
 function e2e_shm_path(string $queueName): string
 {
-    return '/dev/shm/sentry_transport.v2.' . e2e_euid() . '.' . $queueName;
+    return '/dev/shm/sentry_transport.v3.' . e2e_euid() . '.' . $queueName;
 }
 
 /** A private temp directory, removed at exit unless E2E_KEEP=1. */

@@ -19,7 +19,7 @@
  * 3. Another uid: with events queued by root (DSN at a closed port, backoff 1 h), uid 65534
  *    can read neither the /dev/shm object nor the queue.path file (cat, PHP fopen: Permission
  *    denied), the extension as uid 65534 cannot open root's queue.path, and with the same
- *    queue.name it attaches its own /dev/shm/sentry_transport.v2.65534.<name> (length 0)
+ *    queue.name it attaches its own /dev/shm/sentry_transport.v3.65534.<name> (length 0)
  *    while root's queue still holds its events.
  * 4. Secrets: DSN secret, proxy URL password and proxy_auth never appear in getStatus,
  *    getMetrics, getPrometheusMetrics, phpinfo() (all sections), --ri, getDeadLetters, the
@@ -380,7 +380,7 @@ e2e_main(static function () use ($so): string {
         e2e_assert(str_contains($what, 'Permission denied'), 'php as uid %d opened %s: %s', SEC_OTHER_UID, $p, $what);
     }
     // The extension as uid 65534: its own queue by name, and root's queue.path refused.
-    $otherShm = '/dev/shm/sentry_transport.v2.' . SEC_OTHER_UID . ".$qShm";
+    $otherShm = '/dev/shm/sentry_transport.v3.' . SEC_OTHER_UID . ".$qShm";
     @unlink($otherShm);
     e2e_on_exit(static function () use ($otherShm): void {
         @unlink($otherShm);
@@ -399,7 +399,7 @@ e2e_main(static function () use ($so): string {
     $v = json_decode(trim($c['out']), true);
     e2e_assert(is_array($v), 'extension as uid %d: exit %s, output %s %s', SEC_OTHER_UID, json_encode($c['exit']), $c['out'], $c['err']);
     e2e_log('uid %d, same queue.name: %s', SEC_OTHER_UID, json_encode($v['status']['queue']));
-    e2e_assert($v['status']['active'] === true && $v['status']['queue']['location'] === '/sentry_transport.v2.' . SEC_OTHER_UID . ".$qShm",
+    e2e_assert($v['status']['active'] === true && $v['status']['queue']['location'] === '/sentry_transport.v3.' . SEC_OTHER_UID . ".$qShm",
                'uid %d with queue.name %s: active %s, location %s', SEC_OTHER_UID, $qShm, json_encode($v['status']['active']),
                json_encode($v['status']['queue']['location']));
     e2e_assert($v['status']['queue']['queue_length'] === 0 && $v['accepted'] === 0,

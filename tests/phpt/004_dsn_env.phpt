@@ -13,7 +13,7 @@ sentry_transport.retry.dead_letter_queue=0
 require __DIR__ . '/st.inc';
 $s = SentryTransport::getStatus();
 var_dump($s['enabled'], $s['dsn_set'], $s['active'], $s['error'], $s['dsn']);
-var_dump($s['queue']['closed'], $s['queue']['location'] === '/sentry_transport.v2.' . st_euid() . '.004_dsn_env');
+var_dump($s['queue']['closed'], $s['queue']['location'] === '/sentry_transport.v3.' . st_euid() . '.004_dsn_env');
 var_dump(file_exists(st_shm_path('004_dsn_env')));
 printf("%o\n", fileperms(st_shm_path('004_dsn_env')) & 0777);
 echo st_info_rows(st_phpinfo_text())['sentry_transport.dsn'], "\n";

@@ -34,7 +34,7 @@ $s = SentryTransport::getStatus();
 echo json_encode(shape($s), JSON_PRETTY_PRINT), "\n";
 var_dump($s['enabled'], $s['dsn_set'], $s['active'], $s['error'], $s['dsn'], $s['pid'] === getmypid());
 var_dump($s['queue']['queue_length'], $s['queue']['workers'], $s['queue']['closed'], $s['queue']['capacity'],
-         $s['queue']['location'] === '/sentry_transport.v2.' . st_euid() . '.031_status_metrics',
+         $s['queue']['location'] === '/sentry_transport.v3.' . st_euid() . '.031_status_metrics',
          $s['queue']['bytes_used'] > 0, $s['queue']['bytes_capacity'] > 1024 * 1024);
 var_dump($s['drainer']['pid'] === getmypid(), $s['drainer']['is_self'], $s['drainer']['thread_running'],
          (bool)preg_match('~^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$~', $s['drainer']['since']),

@@ -33,7 +33,7 @@ while (SentryTransport::getStatus()['drainer']['pid'] === 0 && microtime(true) <
     usleep(10000);
 }
 $mask = function (string $text): string {
-    $text = str_replace('/sentry_transport.v2.' . st_euid() . '.', '/sentry_transport.v2.<uid>.', $text);
+    $text = str_replace('/sentry_transport.v3.' . st_euid() . '.', '/sentry_transport.v3.<uid>.', $text);
     $text = preg_replace('~^(libcurl|zlib) \((compiled|runtime)\) => .*$~m', '$1 ($2) => <version>', $text);
     return str_replace((string)getmypid(), '<pid>', $text);
 };
@@ -117,7 +117,7 @@ sentry_transport.error_breadcrumbs => Off
 
 Live state =>  
 Transport => active
-Queue => /sentry_transport.v2.<uid>.041_phpinfo
+Queue => /sentry_transport.v3.<uid>.041_phpinfo
 Queued events => 2 / 20
 Queue bytes => %d / %d
 Drainer pid => <pid> (this process)
@@ -127,7 +127,7 @@ DSN 1 upstream => closed; 0 sent, 0 failed, 0 rate limited
 
 no secret shown
 --ri Transport => active
---ri Queue => /sentry_transport.v2.<uid>.041_phpinfo
+--ri Queue => /sentry_transport.v3.<uid>.041_phpinfo
 --ri Queued events => 2 / 20
 --ri Queue bytes => %d / %d
 --ri Drainer pid => <pid>
