@@ -44,6 +44,7 @@ struct st_drainer {
     int64_t stop_intake_mono;   /* take new records until then; after, only finish */
     _Atomic bool leader;
     _Atomic bool finished;
+    bool nothing_due; /* stopping, and nothing queued could go before the deadline */
     st_dsn_cache dsns[ST_QUEUE_DSN_SLOTS];
     st_delivery dv;                              /* while leading */
     char report_item[ST_CLIENT_REPORT_ITEM_MAX]; /* rendered client_report, copied into a body */
@@ -332,6 +333,17 @@ static void log_lost_lease(st_drainer *d, int inflight)
            "queue", st_queue_location(d->q), "abandoned_in_flight", n, NULL);
 }
 
+/* Stopping with events queued, none of them in flight and none taken: when the earliest
+ * (a retry's backoff, or an open circuit's next probe) is due only after the deadline,
+ * waiting for it is pointless: they stay queued for the next process. */
+static bool nothing_due_in_time(st_drainer *d, uint32_t inflight_anywhere, int64_t deadline)
+{
+    if (inflight_anywhere > 0)
+        return false;
+    int64_t due = st_queue_next_retry_ms(d->q);
+    return due > 0 && due - st_now_wall_ms() >= mono_left(deadline);
+}
+
 /* Drain while holding the lease, until asked to stop and done (or out of time). False if
  * it could not start (the lease is released at once). */
 static bool lead(st_drainer *d)
@@ -389,6 +401,10 @@ static bool lead(st_drainer *d)
         st_queue_snapshot_read(d->q, &snap);
         if (stopping && snap.length == 0)
             break;
+        if (stopping && nothing_due_in_time(d, snap.inflight, deadline)) {
+            d->nothing_due = true; /* exit now rather than wait out shutdown_timeout */
+            break;
+        }
         for (int slot = 0; !stopping && slot < ST_QUEUE_DSN_SLOTS; slot++)
             flush_report_alone(d, s, gz, slot);
         /* Enqueues wake us at once; queue.batch_timeout bounds an idle sleep anyway. Records
@@ -469,7 +485,7 @@ static void *drainer_main(void *arg)
              * released would have nobody: look again, bounded by the deadline), or when
              * another election replaced this thread while it was stalled (a candidate
              * again). */
-            if (!lead(d))
+            if (!lead(d) || d->nothing_due)
                 break;
             continue;
         }
