@@ -472,7 +472,20 @@ void st_policy_walk_begin(st_policy_walk *w, const st_policy *pol, const char *j
         push(w, X_ROOT, false, false); /* (inline room: cannot fail) */
 }
 
+/* the validator of the containers the walk does not enter (no hooks, nothing reported) */
+#define JS_FN skip_container
+#define JS_EXTRA_PARAMS
+#define JS_HOOKED 0
+#define JS_SUBTREE 1
+#define JS_KEY(moff, k, n, escaped, voff, v)                                                       \
+    ((void)(moff), (void)(k), (void)(n), (void)(escaped), (void)(voff), (void)(v), 0)
+#define JS_ELEM(off, v) ((void)(off), (void)(v), 0)
+#define JS_VALUE_END(off) ((void)(off), 0)
+#define JS_CLOSE() ((void)0)
+#include "jsonscan_body.h"
+
 /* the scan with the walk's hooks compiled in */
+#define JS_SKIP skip_container
 #define JS_FN scan_walk
 #define JS_EXTRA_PARAMS , st_policy_walk *w
 #define JS_HOOKED 1
