@@ -71,6 +71,40 @@ static void same_scan(const st_policy *p, const char *json, size_t len)
         abort();
 }
 
+/* Valid JSON walked as trusted (ext/json's output on the request path) gives what the
+ * validating walk gives: result, key spans, info, verdict and rewrite. */
+static void same_trusted(const st_policy *p, const char *json, size_t len)
+{
+    static const char *const keys[] = {"event_id", "type", "exception", "a", "", "user"};
+    enum { NK = sizeof keys / sizeof *keys };
+    st_span v[2][NK];
+    st_json_object_info info[2];
+    int rc[2];
+    st_policy_verdict verdict[2];
+    char *out[2];
+    size_t out_len[2];
+    for (int t = 0; t < 2; t++) {
+        const char *e = NULL;
+        st_policy_walk w;
+        st_policy_walk_begin(&w, p, json, len);
+        w.trusted = t == 1;
+        rc[t] = st_policy_walk_scan(&w, keys, NK, v[t], &info[t], &e);
+        verdict[t] = st_policy_walk_finish(&w, rc[t], &out[t], &out_len[t]);
+        st_policy_walk_end(&w);
+    }
+    if (rc[0] != rc[1] || verdict[0] != verdict[1] || (!out[0]) != (!out[1]) ||
+        (out[0] && (out_len[0] != out_len[1] || memcmp(out[0], out[1], out_len[0]) != 0))) {
+        fprintf(stderr, "trusted walk differs: %.*s\n", (int)len, json);
+        abort();
+    }
+    if (rc[0] == 0 &&
+        (memcmp(v[0], v[1], sizeof v[0]) != 0 || info[0].open_brace != info[1].open_brace ||
+         info[0].close_brace != info[1].close_brace || info[0].empty != info[1].empty))
+        abort();
+    free(out[0]);
+    free(out[1]);
+}
+
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
     init_once();
@@ -82,6 +116,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     same_scan(p, json, len);
     if (!valid(json, len))
         return 0;
+    same_trusted(p, json, len);
 
     char *out = NULL;
     size_t out_len = 0;
