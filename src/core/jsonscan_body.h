@@ -73,6 +73,7 @@ static int JS_FN(const char *buf, size_t len, int max_depth, const char *const *
     if (max_depth <= 0 || max_depth > ST_MAX_JSON_DEPTH)
         max_depth = ST_MAX_JSON_DEPTH;
     unsigned char slot[64], chain[KEY_HASHED];
+    size_t klen[KEY_HASHED];
     if (nkeys && nkeys <= KEY_HASHED) {
         /* keys are chained by a hash of their first two bytes (0 past the end); the first
          * in `keys` order wins when two are equal, so the chain is built in reverse */
@@ -80,6 +81,7 @@ static int JS_FN(const char *buf, size_t len, int max_depth, const char *const *
         for (size_t i = nkeys; i-- > 0;) {
             const unsigned char *key = (const unsigned char *)keys[i];
             unsigned h = KEY_HASH(key[0], key[0] ? key[1] : 0u);
+            klen[i] = strlen(keys[i]);
             chain[i] = slot[h];
             slot[h] = (unsigned char)i;
         }
@@ -167,11 +169,7 @@ top_key:
             /* candidates share the first two bytes' hash; compare those only */
             unsigned b0 = n > 0 ? k[0] : 0, b1 = n > 1 ? k[1] : 0;
             for (unsigned i = slot[KEY_HASH(b0, b1)]; i != 0xFF; i = chain[i]) {
-                const unsigned char *key = (const unsigned char *)keys[i];
-                size_t j = 0;
-                while (j < n && key[j] == k[j])
-                    j++;
-                if (j == n && key[n] == '\0') {
+                if (klen[i] == n && memcmp(keys[i], k, n) == 0) {
                     m = (long)i;
                     break;
                 }

@@ -200,17 +200,25 @@ bool st_pol_scrub_match(const st_policy *pol, const char *k, size_t n)
     return false;
 }
 
-static const char *const pii_headers[] = {
-    "authorization",   "proxy-authorization", "cookie",    "set-cookie",
-    "x-forwarded-for", "x-real-ip",           "forwarded",
-};
-
 bool st_pol_pii_header(const char *k, size_t n)
 {
-    for (size_t i = 0; i < sizeof pii_headers / sizeof *pii_headers; i++)
-        if (st_pol_ci_eq(k, n, pii_headers[i]))
-            return true;
-    return false;
+    /* by length first: most header names are none of these lengths */
+    switch (n) {
+    case 6:
+        return st_pol_ci_eq(k, n, "cookie");
+    case 9:
+        return st_pol_ci_eq(k, n, "x-real-ip") || st_pol_ci_eq(k, n, "forwarded");
+    case 10:
+        return st_pol_ci_eq(k, n, "set-cookie");
+    case 13:
+        return st_pol_ci_eq(k, n, "authorization");
+    case 15:
+        return st_pol_ci_eq(k, n, "x-forwarded-for");
+    case 19:
+        return st_pol_ci_eq(k, n, "proxy-authorization");
+    default:
+        return false;
+    }
 }
 
 bool st_pol_type_ignored(const st_policy *pol, const char *t, size_t n)

@@ -321,8 +321,8 @@ static int stop(st_policy_walk *w, st_policy_verdict v)
 }
 
 /* Act on the decision about the value at voff of the member that began at mstart. */
-static int act(st_policy_walk *w, st_policy_frame *f, enum act a, size_t mstart, size_t voff,
-               char v, uint8_t child, bool second)
+static inline int act(st_policy_walk *w, st_policy_frame *f, enum act a, size_t mstart, size_t voff,
+                      char v, uint8_t child, bool second)
 {
     w->todo = A_SKIP;
     switch (a) {
@@ -353,7 +353,7 @@ static int act(st_policy_walk *w, st_policy_frame *f, enum act a, size_t mstart,
 /* Whether an unescaped top-level key is one decide_key looks at (X_ROOT). Most top-level
  * members are not: they leave at once, and the top-level object needs no bookkeeping
  * (nothing is ever removed from it). */
-static inline bool root_member_of_interest(const char *k, size_t n)
+__attribute__((always_inline)) static inline bool root_member_of_interest(const char *k, size_t n)
 {
     switch (n) {
     case 4:
@@ -373,11 +373,20 @@ static inline bool root_member_of_interest(const char *k, size_t n)
     }
 }
 
+static int on_key_decide(st_policy_walk *w, size_t moff, const char *k, size_t n, bool escaped,
+                         size_t voff, char v);
+
 static inline int on_key(st_policy_walk *w, size_t moff, const char *k, size_t n, bool escaped,
                          size_t voff, char v)
 {
     if (w->nfr == 1 && !escaped && !root_member_of_interest(k, n))
         return ST_JSON_HOOK_SKIP; /* (todo is A_SKIP between members) */
+    return on_key_decide(w, moff, k, n, escaped, voff, v);
+}
+
+__attribute__((noinline)) static int on_key_decide(st_policy_walk *w, size_t moff, const char *k,
+                                                   size_t n, bool escaped, size_t voff, char v)
+{
     st_policy_frame *f = &w->fr[w->nfr - 1];
     begin_member(w, f, moff);
     size_t kn;
