@@ -216,7 +216,7 @@ dirty=$(git status --porcelain -- src php_sentry_transport.h config.m4 2>/dev/nu
     echo
     echo "### Instructions per call"
     echo
-    echo "Instructions per call (callgrind, \`bash bench/profile.sh request string|array 2000\`: counted inside sendEvent only, the same on a busy or an idle machine; the drainer is kept idle, DSN at a closed port). Columns: the whole call; json_encode's part (arrays); the one validating scan with the event policy walked inside it (before: the policy's own walk plus the validating scan); the record checksum (before: zlib crc32; now CRC-32C)."
+    echo "Instructions per call (callgrind, \`bash bench/profile.sh request string|array 2000\`: counted inside sendEvent only, the same on a busy or an idle machine; the drainer is kept idle, DSN at a closed port). Columns: the whole call; json_encode's part (arrays); the one scan of the event with the event policy walked inside it (\`st_process_scan_event\`: validating for a string; for an array, ext/json's own output is trusted and the containers the policy does not enter are only bracket-matched); the record checksum (CRC-32C)."
     echo
     echo "| call | build | sendEvent | json_encode | scan + policy | checksum | sendEvent − json_encode |"
     echo "|---|---|---:|---:|---:|---:|---:|"

@@ -10,10 +10,46 @@
  *   JS_ELEM(off, v)  an element starting at off (first byte v); the same
  *   JS_VALUE_END(off) the latest member's/element's value ends just before off; < 0 stops
  *   JS_CLOSE()       the innermost entered container closed
- * err must not be NULL. Returns 0, -1 with *err, or 1 when a hook stopped the scan. */
+ * err must not be NULL. Returns 0, -1 with *err, or 1 when a hook stopped the scan.
+ *
+ * JS_SUBTREE 1 (with JS_HOOKED 0) compiles instead a validator of one nested container:
+ *   const unsigned char *JS_FN(start, end, p, depth, max_depth, &boff, &bmask, err)
+ * p at its '{' or '[', `depth` the depth of the container holding it; it returns the
+ * position just past the matching close (or NULL with *err), with the string window
+ * (boff, bmask) carried in and out. It runs exactly the same checks, in the same order,
+ * with the same messages, as the whole-object scan does inside a container.
+ * A hooked scan hands every container it does not enter to such a validator, so inside
+ * the hooked scan every open level is an entered one. */
 #ifndef JS_FN
 #error "define JS_FN and the hook macros before including jsonscan_body.h"
 #endif
+#ifndef JS_SUBTREE
+#define JS_SUBTREE 0
+#endif
+#if JS_SUBTREE
+#define JS_ERR_RETURN return NULL
+#define JS_STOP_RETURN return NULL /* (never: no hooks here) */
+#else
+#define JS_ERR_RETURN return -1
+#define JS_STOP_RETURN return 1
+#endif
+
+#if JS_SUBTREE
+__attribute__((noinline)) static const unsigned char *
+JS_FN(const unsigned char *const start, const unsigned char *const end, const unsigned char *p,
+      int base_depth, int max_depth, size_t *boff_io, uint64_t *bmask_io, const char **err)
+{
+    const unsigned char *q;
+    uint64_t stack[(ST_MAX_JSON_DEPTH + 63) / 64]; /* bit set: that level is an array */
+    int depth = base_depth;
+    bool in_array = false;
+    bool escaped;
+    bool enter = false; /* (hooks are never compiled in here) */
+    (void)enter;
+    size_t boff = *boff_io;
+    uint64_t bmask = *bmask_io;
+    goto open;
+#else
 
 static int JS_FN(const char *buf, size_t len, int max_depth, const char *const *keys, size_t nkeys,
                  st_span *values, st_span *key_spans, st_json_object_info *info,
@@ -31,12 +67,13 @@ static int JS_FN(const char *buf, size_t len, int max_depth, const char *const *
     size_t boff = (size_t)0 - 64; /* no window yet: every offset is outside it */
     uint64_t bmask = 0;
     size_t top_kq = 0;  /* offset of the current top-level key's opening quote */
-    int hook_depth = 0; /* depth of the innermost entered container; 0: none */
     bool enter = false; /* a hook asked to enter the value that starts next */
+    (void)enter;
 
     if (max_depth <= 0 || max_depth > ST_MAX_JSON_DEPTH)
         max_depth = ST_MAX_JSON_DEPTH;
     unsigned char slot[64], chain[KEY_HASHED];
+    size_t klen[KEY_HASHED];
     if (nkeys && nkeys <= KEY_HASHED) {
         /* keys are chained by a hash of their first two bytes (0 past the end); the first
          * in `keys` order wins when two are equal, so the chain is built in reverse */
@@ -44,6 +81,7 @@ static int JS_FN(const char *buf, size_t len, int max_depth, const char *const *
         for (size_t i = nkeys; i-- > 0;) {
             const unsigned char *key = (const unsigned char *)keys[i];
             unsigned h = KEY_HASH(key[0], key[0] ? key[1] : 0u);
+            klen[i] = strlen(keys[i]);
             chain[i] = slot[h];
             slot[h] = (unsigned char)i;
         }
@@ -65,17 +103,15 @@ static int JS_FN(const char *buf, size_t len, int max_depth, const char *const *
     p = skip_ws(p, end);
     if (p == end) {
         *err = len ? "JSON text is only whitespace" : "empty input";
-        return -1;
+        JS_ERR_RETURN;
     }
     if (*p != '{') {
         *err = "not a JSON object";
-        return -1;
+        JS_ERR_RETURN;
     }
     open_brace = (size_t)(p - start);
     stack[0] = 0;
     depth = 1;
-    if (JS_HOOKED)
-        hook_depth = 1;
     p = skip_ws(p + 1, end);
     if (p < end && *p == '}') {
         p++;
@@ -84,40 +120,45 @@ static int JS_FN(const char *buf, size_t len, int max_depth, const char *const *
         goto done;
     }
 
+#endif
+
 key:
     if (JS_EXPECT(p >= end, 0))
         goto eof;
     if (JS_EXPECT(*p != '"', 0)) {
         /* key: is entered after '{' (where '}' was handled) or after ',' */
         *err = *p == '}' ? "trailing comma in object" : "expected a string key in object";
-        return -1;
+        JS_ERR_RETURN;
     }
     escaped = false;
     q = string_end(p + 1, start, end, &boff, &bmask, &escaped, err);
     if (JS_EXPECT(!q, 0))
-        return -1;
+        JS_ERR_RETURN;
+#if !JS_SUBTREE
     if (depth == 1)
         goto top_key;
+#endif
     {
         const unsigned char *kq = p;
         p = q + 1;
         if (JS_EXPECT(p < end && *p == ':', 1)) {
             p++;
         } else if (!(p = colon(p, end, err))) {
-            return -1;
+            JS_ERR_RETURN;
         }
         if (p < end && *p <= ' ')
             p = skip_ws(p, end);
-        if (JS_HOOKED && JS_EXPECT(depth == hook_depth && p < end, 0)) {
+        if (JS_HOOKED && JS_EXPECT(p < end, 1)) {
             int a = JS_KEY((size_t)(kq - start), (const char *)kq + 1, (size_t)(q - kq - 1),
                            escaped, (size_t)(p - start), (char)*p);
             if (a < 0)
-                return 1;
+                JS_STOP_RETURN;
             enter = a == ST_JSON_HOOK_ENTER;
         }
     }
     goto value;
 
+#if !JS_SUBTREE
 top_key:
     top_kq = (size_t)(p - start);
     if (nkeys) {
@@ -128,11 +169,7 @@ top_key:
             /* candidates share the first two bytes' hash; compare those only */
             unsigned b0 = n > 0 ? k[0] : 0, b1 = n > 1 ? k[1] : 0;
             for (unsigned i = slot[KEY_HASH(b0, b1)]; i != 0xFF; i = chain[i]) {
-                const unsigned char *key = (const unsigned char *)keys[i];
-                size_t j = 0;
-                while (j < n && key[j] == k[j])
-                    j++;
-                if (j == n && key[n] == '\0') {
+                if (klen[i] == n && memcmp(keys[i], k, n) == 0) {
                     m = (long)i;
                     break;
                 }
@@ -155,40 +192,53 @@ top_key:
     if (JS_EXPECT(p < end && *p == ':', 1)) {
         p++;
     } else if (!(p = colon(p, end, err))) {
-        return -1;
+        JS_ERR_RETURN;
     }
     if (p < end && *p <= ' ')
         p = skip_ws(p, end);
     vstart = p; /* where this top-level member's value starts */
-    if (JS_HOOKED && hook_depth == 1 && p < end) {
+    if (JS_HOOKED && p < end) {
         int a = JS_KEY(top_kq, (const char *)start + top_kq + 1, (size_t)(q - start) - top_kq - 1,
                        escaped, (size_t)(p - start), (char)*p);
         if (a < 0)
-            return 1;
+            JS_STOP_RETURN;
         enter = a == ST_JSON_HOOK_ENTER;
     }
+#endif
 
 value:
     if (JS_EXPECT(p >= end, 0))
         goto eof;
-    if (JS_HOOKED && JS_EXPECT(in_array && depth == hook_depth, 0)) {
+    if (JS_HOOKED && in_array) {
         int a = JS_ELEM((size_t)(p - start), (char)*p);
         if (a < 0)
-            return 1;
+            JS_STOP_RETURN;
         enter = a == ST_JSON_HOOK_ENTER;
     }
     if (*p == '"') {
         escaped = false;
         q = string_end(p + 1, start, end, &boff, &bmask, &escaped, err);
         if (JS_EXPECT(!q, 0))
-            return -1;
+            JS_ERR_RETURN;
         p = q + 1;
         goto after_value;
     }
     if (*p == '{' || *p == '[') {
+#if JS_HOOKED
+        if (!enter) { /* not entered: nothing inside is reported */
+            p = JS_SKIP(start, end, p, depth, max_depth, &boff, &bmask, err);
+            if (!p)
+                JS_ERR_RETURN;
+            goto after_value;
+        }
+        enter = false;
+#endif
+#if JS_SUBTREE
+    open:
+#endif
         if (JS_EXPECT(depth >= max_depth, 0)) {
             *err = max_depth == ST_MAX_JSON_DEPTH ? "nesting deeper than 512" : "nesting too deep";
-            return -1;
+            JS_ERR_RETURN;
         }
         uint64_t bit = 1ull << (depth & 63);
         in_array = *p == '[';
@@ -197,10 +247,6 @@ value:
         else
             stack[depth >> 6] &= ~bit;
         depth++;
-        if (JS_HOOKED && enter) {
-            hook_depth = depth;
-            enter = false;
-        }
         p++;
         if (p < end && *p <= ' ')
             p = skip_ws(p, end);
@@ -228,13 +274,13 @@ value:
             p++;
         if (p >= end || !is_digit(*p)) {
             *err = "invalid number";
-            return -1;
+            JS_ERR_RETURN;
         }
         if (*p == '0') {
             p++;
             if (p < end && is_digit(*p)) {
                 *err = "invalid number (leading zero)";
-                return -1;
+                JS_ERR_RETURN;
             }
         } else {
             do
@@ -245,7 +291,7 @@ value:
             p++;
             if (p >= end || !is_digit(*p)) {
                 *err = "invalid number (no digit after '.')";
-                return -1;
+                JS_ERR_RETURN;
             }
             do
                 p++;
@@ -257,7 +303,7 @@ value:
                 p++;
             if (p >= end || !is_digit(*p)) {
                 *err = "invalid number (no digit in exponent)";
-                return -1;
+                JS_ERR_RETURN;
             }
             do
                 p++;
@@ -270,21 +316,21 @@ value:
             goto after_value;
         }
         *err = "invalid literal";
-        return -1;
+        JS_ERR_RETURN;
     case 'f':
         if (end - p >= 5 && memcmp(p, "false", 5) == 0) {
             p += 5;
             goto after_value;
         }
         *err = "invalid literal";
-        return -1;
+        JS_ERR_RETURN;
     case 'n':
         if (end - p >= 4 && memcmp(p, "null", 4) == 0) {
             p += 4;
             goto after_value;
         }
         *err = "invalid literal";
-        return -1;
+        JS_ERR_RETURN;
     default: {
         /* value: is entered after ':', after '[' (where ']' was handled) or after ',' */
         const unsigned char *b = p;
@@ -293,20 +339,22 @@ value:
         *err = (*p == ']' && b > start && b[-1] == ',')
                    ? "trailing comma in array"
                    : "unexpected character where a value was expected";
-        return -1;
+        JS_ERR_RETURN;
     }
     }
 
 after_value:
+#if !JS_SUBTREE
     if (cur_key >= 0 && depth == 1) {
         values[cur_key].off = (size_t)(vstart - start);
         values[cur_key].len = (size_t)(p - vstart);
         cur_key = -1;
     }
-    if (JS_HOOKED && JS_EXPECT(depth == hook_depth, 0)) {
+#endif
+    if (JS_HOOKED) {
         enter = false;
         if (JS_VALUE_END((size_t)(p - start)) < 0)
-            return 1;
+            JS_STOP_RETURN;
     }
     if (JS_EXPECT(p >= end, 0))
         goto eof;
@@ -328,14 +376,21 @@ after_value:
         goto pop;
     }
     *err = in_array ? "expected ',' or ']' in array" : "expected ',' or '}' in object";
-    return -1;
+    JS_ERR_RETURN;
 
 pop:
-    if (JS_HOOKED && JS_EXPECT(depth == hook_depth, 0)) {
+    if (JS_HOOKED)
         JS_CLOSE();
-        hook_depth--;
-    }
     depth--;
+#if JS_SUBTREE
+    if (depth > base_depth) {
+        in_array = (stack[(depth - 1) >> 6] >> ((depth - 1) & 63)) & 1;
+        goto after_value;
+    }
+    *boff_io = boff;
+    *bmask_io = bmask;
+    return p;
+#else
     if (depth > 0) {
         in_array = (stack[(depth - 1) >> 6] >> ((depth - 1) & 63)) & 1;
         goto after_value;
@@ -349,13 +404,15 @@ done:
     p = skip_ws(p, end);
     if (p != end) {
         *err = "trailing data after JSON object";
-        return -1;
+        JS_ERR_RETURN;
     }
     return 0;
 
+#endif
+
 eof:
     *err = "unexpected end of input (unterminated object or array)";
-    return -1;
+    JS_ERR_RETURN;
 }
 
 #undef JS_FN
@@ -365,3 +422,6 @@ eof:
 #undef JS_ELEM
 #undef JS_VALUE_END
 #undef JS_CLOSE
+#undef JS_SUBTREE
+#undef JS_ERR_RETURN
+#undef JS_STOP_RETURN

@@ -158,6 +158,18 @@ int st_policy_init(st_policy *p, const char *scrub_fields_csv, const char *ignor
                 (unsigned char)p->scrub_fields[i][0] << 8 | (unsigned char)p->scrub_fields[i][1];
             p->scrub_bigram[bg >> 3] |= (uint8_t)(1u << (bg & 7));
         }
+        /* raw bytes b0 b1 whose lowercase forms are a field's first two bytes */
+        for (unsigned b0 = 0; b0 < 256; b0++) {
+            for (unsigned b1 = 0; b1 < 256; b1++) {
+                unsigned bg = (unsigned)p->lower[b0] << 8 | p->lower[b1];
+                if (p->scrub_bigram[bg >> 3] & (1u << (bg & 7))) {
+                    uint16_t raw; /* the two bytes as one 16-bit load reads them */
+                    unsigned char two[2] = {(unsigned char)b0, (unsigned char)b1};
+                    memcpy(&raw, two, 2);
+                    p->scrub_bigram_raw[raw >> 3] |= (uint8_t)(1u << (raw & 7));
+                }
+            }
+        }
     }
 
     /* class-name forms of the ignore entries */

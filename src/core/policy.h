@@ -82,7 +82,9 @@ typedef struct st_policy {
     uint32_t *scrub_by_first;        /* field indices ordered by first byte */
     uint32_t scrub_first_off[257];   /* fields starting with byte c: by_first[off[c]..off[c+1]) */
     uint8_t scrub_bigram[65536 / 8]; /* bit (b0 << 8 | b1): some field starts with b0 b1 */
-    uint8_t lower[256];              /* ASCII lowercase table */
+    /* the same, indexed by raw (not lowercased) bytes: every case variant of each bigram */
+    uint8_t scrub_bigram_raw[65536 / 8];
+    uint8_t lower[256]; /* ASCII lowercase table */
 } st_policy;
 
 /* Build a policy. scrub_fields_csv NULL = defaults; ignore_csv NULL/"" = none; rates are

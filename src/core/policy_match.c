@@ -154,46 +154,71 @@ size_t st_pol_unescape(const char *s, size_t n, char *o)
 /* ------------------------------------------------------------------------------------ */
 /* matching                                                                              */
 
+/* Does field f match s[i..n) (ASCII case-insensitively, at its start)? */
+static inline bool scrub_field_at(const st_policy *pol, const unsigned char *s, size_t n, size_t i,
+                                  uint32_t f)
+{
+    const uint8_t *lc = pol->lower;
+    size_t fl = pol->scrub_len[f];
+    if (fl > n - i)
+        return false;
+    const unsigned char *fs = (const unsigned char *)pol->scrub_fields[f];
+    size_t t = 1;
+    while (t < fl && lc[s[i + t]] == fs[t])
+        t++;
+    return t == fl;
+}
+
 bool st_pol_scrub_match(const st_policy *pol, const char *k, size_t n)
 {
     if (!pol->n_scrub || n < pol->scrub_min_len)
         return false;
     const unsigned char *s = (const unsigned char *)k;
     const uint8_t *lc = pol->lower;
-    for (size_t i = 0; i + pol->scrub_min_len <= n; i++) {
-        unsigned c = lc[s[i]];
-        if (pol->scrub_min_len >= 2) {
-            unsigned bg = c << 8 | lc[s[i + 1]];
-            if (!(pol->scrub_bigram[bg >> 3] & (1u << (bg & 7))))
+    size_t last = n - pol->scrub_min_len;
+    if (pol->scrub_min_len >= 2) {
+        /* the common case: most positions fail the raw-byte bigram filter (no lowercasing) */
+        const uint8_t *bgr = pol->scrub_bigram_raw;
+        for (size_t i = 0; i <= last; i++) {
+            uint16_t bg; /* s[i] | s[i + 1] << 8 in memory order: the raw table's index */
+            memcpy(&bg, s + i, 2);
+            if (__builtin_expect(!(bgr[bg >> 3] & (1u << (bg & 7))), 1))
                 continue; /* no field starts with these two bytes */
+            unsigned c = lc[s[i]];
+            for (uint32_t j = pol->scrub_first_off[c]; j < pol->scrub_first_off[c + 1]; j++)
+                if (scrub_field_at(pol, s, n, i, pol->scrub_by_first[j]))
+                    return true;
         }
-        for (uint32_t j = pol->scrub_first_off[c]; j < pol->scrub_first_off[c + 1]; j++) {
-            uint32_t f = pol->scrub_by_first[j];
-            size_t fl = pol->scrub_len[f];
-            if (fl > n - i)
-                continue;
-            const unsigned char *fs = (const unsigned char *)pol->scrub_fields[f];
-            size_t t = 1;
-            while (t < fl && lc[s[i + t]] == fs[t])
-                t++;
-            if (t == fl)
+        return false;
+    }
+    for (size_t i = 0; i <= last; i++) {
+        unsigned c = lc[s[i]];
+        for (uint32_t j = pol->scrub_first_off[c]; j < pol->scrub_first_off[c + 1]; j++)
+            if (scrub_field_at(pol, s, n, i, pol->scrub_by_first[j]))
                 return true;
-        }
     }
     return false;
 }
 
-static const char *const pii_headers[] = {
-    "authorization",   "proxy-authorization", "cookie",    "set-cookie",
-    "x-forwarded-for", "x-real-ip",           "forwarded",
-};
-
 bool st_pol_pii_header(const char *k, size_t n)
 {
-    for (size_t i = 0; i < sizeof pii_headers / sizeof *pii_headers; i++)
-        if (st_pol_ci_eq(k, n, pii_headers[i]))
-            return true;
-    return false;
+    /* by length first: most header names are none of these lengths */
+    switch (n) {
+    case 6:
+        return st_pol_ci_eq(k, n, "cookie");
+    case 9:
+        return st_pol_ci_eq(k, n, "x-real-ip") || st_pol_ci_eq(k, n, "forwarded");
+    case 10:
+        return st_pol_ci_eq(k, n, "set-cookie");
+    case 13:
+        return st_pol_ci_eq(k, n, "authorization");
+    case 15:
+        return st_pol_ci_eq(k, n, "x-forwarded-for");
+    case 19:
+        return st_pol_ci_eq(k, n, "proxy-authorization");
+    default:
+        return false;
+    }
 }
 
 bool st_pol_type_ignored(const st_policy *pol, const char *t, size_t n)

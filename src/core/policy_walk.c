@@ -321,8 +321,8 @@ static int stop(st_policy_walk *w, st_policy_verdict v)
 }
 
 /* Act on the decision about the value at voff of the member that began at mstart. */
-static int act(st_policy_walk *w, st_policy_frame *f, enum act a, size_t mstart, size_t voff,
-               char v, uint8_t child, bool second)
+static inline int act(st_policy_walk *w, st_policy_frame *f, enum act a, size_t mstart, size_t voff,
+                      char v, uint8_t child, bool second)
 {
     w->todo = A_SKIP;
     switch (a) {
@@ -353,7 +353,7 @@ static int act(st_policy_walk *w, st_policy_frame *f, enum act a, size_t mstart,
 /* Whether an unescaped top-level key is one decide_key looks at (X_ROOT). Most top-level
  * members are not: they leave at once, and the top-level object needs no bookkeeping
  * (nothing is ever removed from it). */
-static inline bool root_member_of_interest(const char *k, size_t n)
+__attribute__((always_inline)) static inline bool root_member_of_interest(const char *k, size_t n)
 {
     switch (n) {
     case 4:
@@ -373,11 +373,20 @@ static inline bool root_member_of_interest(const char *k, size_t n)
     }
 }
 
+static int on_key_decide(st_policy_walk *w, size_t moff, const char *k, size_t n, bool escaped,
+                         size_t voff, char v);
+
 static inline int on_key(st_policy_walk *w, size_t moff, const char *k, size_t n, bool escaped,
                          size_t voff, char v)
 {
     if (w->nfr == 1 && !escaped && !root_member_of_interest(k, n))
         return ST_JSON_HOOK_SKIP; /* (todo is A_SKIP between members) */
+    return on_key_decide(w, moff, k, n, escaped, voff, v);
+}
+
+__attribute__((noinline)) static int on_key_decide(st_policy_walk *w, size_t moff, const char *k,
+                                                   size_t n, bool escaped, size_t voff, char v)
+{
     st_policy_frame *f = &w->fr[w->nfr - 1];
     begin_member(w, f, moff);
     size_t kn;
@@ -467,12 +476,119 @@ void st_policy_walk_begin(st_policy_walk *w, const st_policy *pol, const char *j
     w->caped = ST_POLICY_EDITS_INLINE;
     w->heap_scratch = NULL;
     w->heap_scratch_cap = 0;
+    w->trusted = false;
     w->active = pol && !policy_is_noop(pol);
     if (w->active)
         push(w, X_ROOT, false, false); /* (inline room: cannot fail) */
 }
 
+/* the validator of the containers the walk does not enter (no hooks, nothing reported) */
+#define JS_FN skip_container
+#define JS_EXTRA_PARAMS
+#define JS_HOOKED 0
+#define JS_SUBTREE 1
+#define JS_KEY(moff, k, n, escaped, voff, v)                                                       \
+    ((void)(moff), (void)(k), (void)(n), (void)(escaped), (void)(voff), (void)(v), 0)
+#define JS_ELEM(off, v) ((void)(off), (void)(v), 0)
+#define JS_VALUE_END(off) ((void)(off), 0)
+#define JS_CLOSE() ((void)0)
+#include "jsonscan_body.h"
+
+/* A container of trusted JSON (the walk's `trusted`: ext/json's own output, which is valid
+ * JSON and valid UTF-8) that the walk does not enter: only its end is needed, so only
+ * quotes, backslashes and brackets are looked at, 64 bytes at a time. Nesting deeper than
+ * max_depth, or anything unexpected, goes to the validating skip_container from the start,
+ * so the result (and any error) is always the one skip_container gives. */
+#if defined(JS_SSE2)
+typedef struct trusted_masks {
+    uint64_t quote, bslash, open, close; /* bit i: p[i] is '"', '\\', '{' or '[', '}' or ']' */
+} trusted_masks;
+
+static inline void trusted_masks_at(const unsigned char *p, const unsigned char *end,
+                                    trusted_masks *m)
+{
+    unsigned char tmp[64];
+    if (JS_EXPECT(end - p < 64, 0)) {
+        memset(tmp, 0, sizeof tmp); /* 0x00 is none of them */
+        memcpy(tmp, p, (size_t)(end - p));
+        p = tmp;
+    }
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+    const __m128i fold = _mm_set1_epi8(0x20); /* '[' | 0x20 == '{', ']' | 0x20 == '}' */
+    const __m128i open = _mm_set1_epi8('{'), close = _mm_set1_epi8('}');
+    m->quote = m->bslash = m->open = m->close = 0;
+    for (int i = 0; i < 4; i++) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
+        __m128i f = _mm_or_si128(x, fold);
+        m->quote |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, quote)) << (16 * i);
+        m->bslash |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, bslash)) << (16 * i);
+        m->open |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(f, open)) << (16 * i);
+        m->close |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(f, close)) << (16 * i);
+    }
+}
+#endif
+
+static const unsigned char *skip_trusted(const unsigned char *const start,
+                                         const unsigned char *const end, const unsigned char *p0,
+                                         int depth, int max_depth, size_t *boff, uint64_t *bmask,
+                                         const char **err)
+{
+#if defined(JS_SSE2)
+    /* Per 64-byte block: the quotes that are not escaped, the bytes inside strings (a
+     * prefix XOR of those quotes), and the brackets outside strings, walked in order. */
+    const unsigned char *base = p0;
+    uint64_t in_str_carry = 0; /* all ones: the block starts inside a string */
+    bool esc_carry = false;    /* the block's first byte is escaped */
+    int d = 0;                 /* containers open, relative to p0's */
+    while (base < end) {
+        trusted_masks m;
+        trusted_masks_at(base, end, &m);
+        uint64_t escaped = esc_carry ? 1 : 0;
+        esc_carry = false;
+        if (JS_EXPECT(m.bslash != 0, 0)) {
+            uint64_t b = m.bslash & ~escaped;
+            while (b) {
+                int i = __builtin_ctzll(b);
+                if (i == 63) {
+                    esc_carry = true;
+                    break;
+                }
+                escaped |= 2ull << i;
+                b &= ~(3ull << i); /* (an escaped backslash escapes nothing) */
+            }
+        }
+        uint64_t q = m.quote & ~escaped;
+        q ^= q << 1;
+        q ^= q << 2;
+        q ^= q << 4;
+        q ^= q << 8;
+        q ^= q << 16;
+        q ^= q << 32;
+        uint64_t in_str = q ^ in_str_carry;
+        in_str_carry = (uint64_t)0 - (in_str >> 63);
+        uint64_t br = (m.open | m.close) & ~in_str;
+        while (br) {
+            int i = __builtin_ctzll(br);
+            br &= br - 1;
+            if (m.open >> i & 1) {
+                if (depth + d >= max_depth)
+                    goto validate; /* let the validating scan say so */
+                d++;
+            } else if (--d == 0) {
+                return base + i + 1;
+            }
+        }
+        base += 64;
+    }
+validate:
+#endif
+    return skip_container(start, end, p0, depth, max_depth, boff, bmask, err);
+}
+
 /* the scan with the walk's hooks compiled in */
+#define JS_SKIP(start, end, p, depth, max_depth, boff, bmask, err)                                 \
+    (w->trusted ? skip_trusted(start, end, p, depth, max_depth, boff, bmask, err)                  \
+                : skip_container(start, end, p, depth, max_depth, boff, bmask, err))
 #define JS_FN scan_walk
 #define JS_EXTRA_PARAMS , st_policy_walk *w
 #define JS_HOOKED 1

@@ -40,7 +40,12 @@ typedef struct st_policy_walk {
     const st_policy *pol;
     const char *buf;
     size_t len;
-    bool active;               /* the policy has something to do */
+    bool active; /* the policy has something to do */
+    /* Set by the caller after begin when the JSON is ext/json's own output (valid JSON and
+     * valid UTF-8 by construction): containers the walk does not enter are then only
+     * bracket-matched, not validated (their nesting depth still is). Never for input that
+     * comes from a caller as a string. */
+    bool trusted;
     st_policy_verdict verdict; /* why a hook stopped the scan */
     uint8_t todo;              /* what the current member's value_end does */
     bool todo_sets_pending;    /* (a removal with no kept member before it) */

@@ -308,14 +308,15 @@ static void remap_scan(st_event_scan *scan, const st_policy_walk *w)
     scan->info.close_brace = st_policy_walk_map(w, scan->info.close_brace);
 }
 
-int st_process_scan_event(const char *json, size_t len, st_event_scan *scan, char **out,
-                          size_t *out_len, const char **err)
+int st_process_scan_event(const char *json, size_t len, bool trusted, st_event_scan *scan,
+                          char **out, size_t *out_len, const char **err)
 {
     *out = NULL;
     *out_len = 0;
     *err = NULL;
     st_policy_walk w;
     st_policy_walk_begin(&w, S.policy_ready ? &S.policy : NULL, json, len);
+    w.trusted = trusted;
     int rc = json ? st_policy_walk_scan(&w, st_event_scan_keys, ST_EVENT_SCAN_KEYS, scan->v,
                                         &scan->info, err)
                   : -1;

@@ -30,9 +30,10 @@ int st_process_apply_policy(const char *json, size_t len, char **out, size_t *ou
 /* The request path's one pass over an event: validation (st_envelope_scan_event) with the
  * policy walked inside it. ST_POLICY_KEEP: valid, *out = the rewritten event (malloc'd)
  * or NULL, scan describes *out or json; IGNORED; ERROR with *err = the validation message
- * (invalid JSON) or NULL (it could not be scrubbed: out of memory). */
-int st_process_scan_event(const char *json, size_t len, st_event_scan *scan, char **out,
-                          size_t *out_len, const char **err);
+ * (invalid JSON) or NULL (it could not be scrubbed: out of memory). trusted: json is
+ * ext/json's own output (see st_policy_walk's `trusted`); the result is the same. */
+int st_process_scan_event(const char *json, size_t len, bool trusted, st_event_scan *scan,
+                          char **out, size_t *out_len, const char **err);
 /* Whether an event of this category survives sample_rate / traces_sample_rate. */
 bool st_process_sampled(int category);
 /* Count a discard (st_discard_reason) for client reports and metrics. */

@@ -51,8 +51,10 @@ static st_category event_category(const char *json, size_t len, const char *item
     return ST_CAT_ERROR;
 }
 
+/* trusted: json is ext/json's own output for this call (encode_event_array), valid JSON and
+ * valid UTF-8 by construction; a string from the caller never is. */
 static void send_json(const char *json, size_t len, const char *item_type, const char *given_id,
-                      size_t given_id_len, zval *result)
+                      size_t given_id_len, bool trusted, zval *result)
 {
     const char *why = st_process_unavailable_reason();
     if (why) {
@@ -65,7 +67,7 @@ static void send_json(const char *json, size_t len, const char *item_type, const
     size_t scrubbed_len = 0;
     const char *err = NULL;
     st_event_scan scan;
-    int verdict = st_process_scan_event(json, len, &scan, &scrubbed, &scrubbed_len, &err);
+    int verdict = st_process_scan_event(json, len, trusted, &scan, &scrubbed, &scrubbed_len, &err);
     if (verdict == ST_POLICY_IGNORED) {
         st_process_discard(ST_DISCARD_IGNORED, 1u << event_category(json, len, item_type));
         st_result_dropped(result, "", "ignored");
@@ -113,7 +115,7 @@ static void send_json(const char *json, size_t len, const char *item_type, const
 
 void st_php_send_event_json(const char *json, size_t len, zval *result)
 {
-    send_json(json, len, NULL, NULL, 0, result);
+    send_json(json, len, NULL, NULL, 0, false, result);
 }
 
 /* JSON-encode a PHP array with ext/json, keeping the caller's json_last_error(). */
@@ -154,7 +156,7 @@ static bool is_seed_shape(HashTable *ht, zval **payload)
 static void send_one(zval *event, zval *result)
 {
     if (Z_TYPE_P(event) == IS_STRING) {
-        send_json(Z_STRVAL_P(event), Z_STRLEN_P(event), NULL, NULL, 0, result);
+        send_json(Z_STRVAL_P(event), Z_STRLEN_P(event), NULL, NULL, 0, false, result);
         return;
     }
     if (Z_TYPE_P(event) != IS_ARRAY) {
@@ -171,7 +173,7 @@ static void send_one(zval *event, zval *result)
             return;
         }
         send_json(Z_STRVAL_P(payload), Z_STRLEN_P(payload), type ? Z_STRVAL_P(type) : NULL,
-                  id ? Z_STRVAL_P(id) : NULL, id ? Z_STRLEN_P(id) : 0, result);
+                  id ? Z_STRVAL_P(id) : NULL, id ? Z_STRLEN_P(id) : 0, false, result);
         return;
     }
     const char *err = NULL;
@@ -184,7 +186,7 @@ static void send_one(zval *event, zval *result)
         st_result_fail(result, "", err, false);
         return;
     }
-    send_json(ZSTR_VAL(json), ZSTR_LEN(json), NULL, NULL, 0, result);
+    send_json(ZSTR_VAL(json), ZSTR_LEN(json), NULL, NULL, 0, true, result);
     zend_string_release(json);
 }
 
@@ -197,7 +199,7 @@ ZEND_METHOD(SentryTransport, sendEvent)
     ZEND_PARSE_PARAMETERS_END();
     st_process_ensure_running();
     if (str) {
-        send_json(ZSTR_VAL(str), ZSTR_LEN(str), NULL, NULL, 0, return_value);
+        send_json(ZSTR_VAL(str), ZSTR_LEN(str), NULL, NULL, 0, false, return_value);
     } else {
         zval event;
         ZVAL_ARR(&event, ht);

@@ -3,6 +3,7 @@
 #include "check.h"
 #include "jsonscan.h"
 #include "policy.h"
+#include "policy_walk.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -686,6 +687,88 @@ TEST(transaction_scrubbed)
            "password\":\"[Filtered]\"}}}}");
 }
 
+/* ---- trusted JSON (ext/json's output on the request path): same results ---- */
+
+/* Walk `in` validating and as trusted: the same result, error, spans, verdict and rewrite. */
+static void same_trusted_(const st_policy *p, const char *in, int line)
+{
+    static const char *const keys[] = {"event_id", "sdk", "exception", "extra"};
+    enum { NK = sizeof keys / sizeof *keys };
+    size_t n = strlen(in);
+    char *copy = malloc(n ? n : 1);
+    memcpy(copy, in, n);
+    int rc[2];
+    const char *err[2];
+    st_span v[2][NK];
+    st_json_object_info info[2];
+    st_policy_verdict verdict[2];
+    char *out[2];
+    size_t out_len[2];
+    for (int t = 0; t < 2; t++) {
+        st_policy_walk w;
+        st_policy_walk_begin(&w, p, copy, n);
+        w.trusted = t == 1;
+        err[t] = NULL;
+        rc[t] = st_policy_walk_scan(&w, keys, NK, v[t], &info[t], &err[t]);
+        verdict[t] = st_policy_walk_finish(&w, rc[t], &out[t], &out_len[t]);
+        st_policy_walk_end(&w);
+    }
+    int before = check_failures_in_test;
+    CHECK(rc[0] == rc[1]);
+    CHECK(verdict[0] == verdict[1]);
+    if (rc[0] < 0 && rc[1] < 0)
+        CHECK_STR(err[0], err[1]);
+    if (rc[0] == 0 && rc[1] == 0) {
+        CHECK(memcmp(v[0], v[1], sizeof v[0]) == 0);
+        CHECK(info[0].open_brace == info[1].open_brace);
+        CHECK(info[0].close_brace == info[1].close_brace);
+    }
+    CHECK((out[0] == NULL) == (out[1] == NULL));
+    if (out[0] && out[1])
+        CHECK(out_len[0] == out_len[1] && memcmp(out[0], out[1], out_len[0]) == 0);
+    free(out[0]);
+    free(out[1]);
+    free(copy);
+    if (check_failures_in_test != before)
+        fprintf(stderr, "  (SAME_TRUSTED at line %d: %s)\n", line, in);
+}
+#define SAME_TRUSTED(p, in) same_trusted_(p, in, __LINE__)
+
+TEST(trusted_same_results)
+{
+    /* escapes, quotes and brackets inside strings, at every offset around a 64-byte block */
+    for (int pad = 0; pad < 140; pad++) {
+        char dots[160], bslashes[80], in[512];
+        memset(dots, '.', (size_t)pad);
+        dots[pad] = '\0';
+        int nb = (pad % 35) * 2; /* an even run: it escapes nothing after it */
+        memset(bslashes, '\\', (size_t)nb);
+        bslashes[nb] = '\0';
+        snprintf(in, sizeof in,
+                 "{\"event_id\":\"x\",\"sdk\":{\"a\":\"%s\\\"]}\\\\\",\"b\":[1,{\"c\":\"\\\\\"},"
+                 "\"[{\\\"\"],\"d\":{}},\"exception\":[[[\"%s\\\\\"]]],"
+                 "\"extra\":{\"password\":\"x\",\"k\":{\"e\":[\"]\"]}}}",
+                 dots, bslashes);
+        CHECK(valid_json(in, strlen(in)));
+        SAME_TRUSTED(&P_DEF, in);
+        SAME_TRUSTED(&P_IGN, in);
+    }
+    /* nesting: at the limit, and past it (ext/json never writes that; the result is the
+     * validating scan's error all the same) */
+    for (int depth = 510; depth <= 514; depth++) {
+        size_t cap = (size_t)depth * 2 + 64;
+        char *in = malloc(cap), *o = in;
+        o += sprintf(o, "{\"sdk\":");
+        for (int i = 1; i < depth; i++)
+            *o++ = '[';
+        for (int i = 1; i < depth; i++)
+            *o++ = ']';
+        sprintf(o, ",\"extra\":{\"token\":1}}");
+        SAME_TRUSTED(&P_DEF, in);
+        free(in);
+    }
+}
+
 int main(void)
 {
     if (st_policy_init(&P_DEF, NULL, NULL, false, 1, 1, NULL, 0) != 0 ||
@@ -729,6 +812,7 @@ int main(void)
     RUN(init_errors);
     RUN(not_an_object);
     RUN(transaction_scrubbed);
+    RUN(trusted_same_results);
     st_policy_free(&P_DEF);
     st_policy_free(&P_PII);
     st_policy_free(&P_IGN);
