@@ -62,6 +62,7 @@ tests=(
     "delivery_circuit|delivery_circuit.php|120"
     "delivery_dsn_circuit|delivery_dsn_circuit.php|150"
     "shutdown_nothing_due|shutdown_nothing_due.php|90"
+    "delivery_probe_killed|delivery_probe_killed.php|90"
     "security|security.php|120"
     "tls|tls.php|90"
     "exhaustion[shm]|exhaustion.php --case=shm|120"

@@ -219,6 +219,8 @@ static void open_gate(st_drainer *d, st_take_gate *gate, bool probing[ST_QUEUE_D
         gate->resume_ms[slot] = 0;
         if (st_health_may_send(h, now, &probing[slot])) {
             gate->budget[slot] = probing[slot] ? 1 : -1;
+            if (probing[slot]) /* the rest wait for the probe's outcome (a rescan) */
+                gate->resume_ms[slot] = st_health_resume_ms(h, now);
         } else {
             gate->budget[slot] = 0;
             gate->resume_ms[slot] = st_health_resume_ms(h, now);
@@ -363,6 +365,11 @@ static bool lead(st_drainer *d)
     d->dv.q = d->q;
     d->dv.rng = (uint64_t)st_now_mono_ms() * 0x9E3779B97F4A7C15ull ^ (uint64_t)getpid() ^ 1u;
     st_outcome_dead_letters_open(&d->dv); /* a failure shows in getStatus(), logged once */
+    /* A probe granted to the leader this election replaced (killed or stalled mid-probe)
+     * will never report: release it now rather than after its lease, or that DSN would
+     * send nothing until then. */
+    for (int slot = 0; slot < ST_QUEUE_DSN_SLOTS; slot++)
+        st_health_probe_cancel(st_queue_dsn_health(d->q, slot));
     atomic_store(&d->leader, true);
     int batch = d->cfg.batch_size > 0 ? d->cfg.batch_size : 1;
     st_taken_record *recs = calloc((size_t)batch, sizeof *recs);
