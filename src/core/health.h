@@ -41,8 +41,9 @@ typedef enum st_health_transition {
 
 #define ST_HEALTH_COOLDOWN_BASE_MS 1000
 #define ST_HEALTH_COOLDOWN_MAX_MS 60000
-/* A granted probe that reports no outcome (its drainer died) stops blocking a new probe
- * after this long. Longer than any sane transport timeout. */
+/* A granted probe that reports no outcome stops blocking a new probe after this long.
+ * Longer than any sane transport timeout. (A drainer that dies mid-probe is replaced by an
+ * election, and the new leader releases every probe at once: drainer.c.) */
 #define ST_HEALTH_PROBE_LEASE_MS 120000
 #define ST_HEALTH_ERROR_MAX 160 /* bytes of last_error, NUL included */
 
