@@ -5,6 +5,9 @@ dnl
 dnl Needs libcurl >= 7.62.0 (the URL API, curl_url()) and zlib, both found with pkg-config,
 dnl and POSIX shared memory + process-shared robust mutexes (Linux, FreeBSD).
 
+PHP_ARG_WITH([sentry-transport-isal], [for ISA-L igzip (fastest gzip of request bodies)],
+  [AS_HELP_STRING([--without-sentry-transport-isal],
+    [sentry_transport: do not gzip with ISA-L even when libisal is installed])], [auto], [no])
 PHP_ARG_WITH([sentry-transport-libdeflate], [for libdeflate (faster gzip of request bodies)],
   [AS_HELP_STRING([--without-sentry-transport-libdeflate],
     [sentry_transport: gzip with zlib even when libdeflate is installed])], [auto], [no])
@@ -43,10 +46,23 @@ if test "$PHP_SENTRY_TRANSPORT" != "no"; then
   PHP_EVAL_INCLINE([$ZLIB_CFLAGS])
   PHP_EVAL_LIBLINE([$ZLIB_LIBS], [SENTRY_TRANSPORT_SHARED_LIBADD])
 
-  dnl --- optional compressors: libdeflate (gzip, else zlib), libzstd (zstd) -----
+  dnl --- optional compressors: ISA-L, else libdeflate (gzip, else zlib), libzstd (zstd)
   dnl Found with pkg-config, else by header and library; absent = the zlib-only build.
   dnl Defines reach src/core through CPPFLAGS (it never includes the generated config.h).
-  if test "$PHP_SENTRY_TRANSPORT_LIBDEFLATE" != "no"; then
+  if test "$PHP_SENTRY_TRANSPORT_ISAL" != "no"; then
+    PKG_CHECK_MODULES([LIBISAL], [libisal >= 2.25], [st_have_isal=yes], [
+      AC_CHECK_HEADER([isa-l/igzip_lib.h], [
+        AC_CHECK_LIB([isal], [isal_deflate_stateless],
+          [st_have_isal=yes; LIBISAL_CFLAGS=""; LIBISAL_LIBS="-lisal"])])])
+    if test "$st_have_isal" = "yes"; then
+      PHP_EVAL_INCLINE([$LIBISAL_CFLAGS])
+      PHP_EVAL_LIBLINE([$LIBISAL_LIBS], [SENTRY_TRANSPORT_SHARED_LIBADD])
+      CPPFLAGS="$CPPFLAGS -DST_HAVE_ISAL=1"
+    else
+      AC_MSG_NOTICE([libisal not found: gzip with libdeflate or zlib (Debian/Ubuntu: apt-get install libisal-dev for the fastest drainer)])
+    fi
+  fi
+  if test "$PHP_SENTRY_TRANSPORT_LIBDEFLATE" != "no" && test "$st_have_isal" != "yes"; then
     PKG_CHECK_MODULES([LIBDEFLATE], [libdeflate], [st_have_libdeflate=yes], [
       AC_CHECK_HEADER([libdeflate.h], [
         AC_CHECK_LIB([deflate], [libdeflate_gzip_compress],
@@ -113,6 +129,7 @@ if test "$PHP_SENTRY_TRANSPORT" != "no"; then
     src/core/clientreport.c \
     src/core/common.c \
     src/core/compress.c \
+    src/core/compress_isal.c \
     src/core/config.c \
     src/core/crc32c.c \
     src/core/deadletter.c \

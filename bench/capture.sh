@@ -23,20 +23,20 @@ if [ ! -f "$sdk/vendor/sentry/sentry/src/functions.php" ]; then
 fi
 sdk_version=$(php -n -r '$l = json_decode(file_get_contents($argv[1]), true); foreach ($l["packages"] ?? $l as $p) if ($p["name"] === "sentry/sentry") echo $p["version"];' "$sdk/vendor/composer/installed.json")
 out=$(mktemp /tmp/bench-capture.XXXXXX)
-trap '[ -n "${BENCH_KEEP:-}" ] || rm -f "$out"; rm -f /dev/shm/sentry_transport.v1.$(id -u).bcap_$$_*' EXIT
+trap '[ -n "${BENCH_KEEP:-}" ] || rm -f "$out"; rm -f /dev/shm/sentry_transport.v*.$(id -u).bcap_$$_*' EXIT
 # opcache on for both sides, as in production (no JIT)
 opcache=(-d zend_extension=opcache -d opcache.enable_cli=1 -d opcache.jit=off)
 
 st() { # name context context_lines
     local q="bcap_$$_${RANDOM}"
-    rm -f "/dev/shm/sentry_transport.v1.$(id -u).$q"
+    rm -f /dev/shm/sentry_transport.v*."$(id -u)"."$q"
     php -n "${opcache[@]}" -d "extension=$so" -d sentry_transport.dsn=http://public@127.0.0.1:9/1 \
         -d sentry_transport.queue.name="$q" -d sentry_transport.queue.buffer_size=1000000 \
         -d sentry_transport.queue.memory=1G -d sentry_transport.retry.initial_backoff=1h \
         -d sentry_transport.retry.max_backoff=1h -d sentry_transport.shutdown_timeout=0 \
         -d sentry_transport.logging.level=error -d sentry_transport.context_lines="$3" \
         "$root/bench/capture.php" st "$2" "$n" | sed "s/^{/{\"name\":\"$1\",/" >>"$out"
-    rm -f "/dev/shm/sentry_transport.v1.$(id -u).$q"
+    rm -f /dev/shm/sentry_transport.v*."$(id -u)"."$q"
 }
 sdk() { # name context context_lines
     php -n "${opcache[@]}" -d extension=mbstring -d extension=curl "$root/bench/capture.php" sdk "$2" "$n" \

@@ -2,9 +2,10 @@
  * the benchmark envelope, against zlib's streaming deflate with a fresh output buffer per
  * body (what src/core/gzip.c did before libdeflate). Not a test: it prints numbers.
  *
- *   cc -O2 -Wall -Wextra -D_GNU_SOURCE -Isrc/core -DST_HAVE_LIBDEFLATE -DST_HAVE_ZSTD \
- *      bench/compress_bench.c src/core/compress.c src/core/config.c src/core/common.c \
- *      src/core/policy*.c src/core/jsonscan.c -o /tmp/compress_bench -lz -ldeflate -lzstd
+ *   cc -O2 -Wall -Wextra -D_GNU_SOURCE -Isrc/core -DST_HAVE_ISAL -DST_HAVE_ZSTD \
+ *      bench/compress_bench.c src/core/compress.c src/core/compress_isal.c src/core/config.c \
+ *      src/core/common.c src/core/policy*.c src/core/jsonscan.c -o /tmp/compress_bench \
+ *      -lz -lisal -lzstd      # or -DST_HAVE_LIBDEFLATE … -ldeflate; neither: zlib
  *   php -n bench/event.php /tmp/envelope.raw /tmp/envelope.gz http://k@127.0.0.1:9/42
  *   /tmp/compress_bench /tmp/envelope.raw [ROUNDS=20000 [ONLY]]
  *   valgrind --tool=callgrind /tmp/compress_bench /tmp/envelope.raw 200 1   # instructions

@@ -41,11 +41,18 @@ tmp=$(mktemp -d /tmp/st-bench.XXXXXX)
 SO="$tmp/sentry_transport.so"
 cp "$built" "$SO"
 export SO
+# With ISA-L and libdeflate both installed, the drain is also run with the libdeflate build
+# (same source), for the comparison.
+if php -n -d "extension=$SO" --ri sentry_transport | grep -q '^gzip compressor => isa-l' &&
+    pkg-config --exists libdeflate; then
+    cp "$(bash scripts/build.sh libdeflate | tail -1)" "$tmp/sentry_transport_libdeflate.so"
+    export SO_ALT="$tmp/sentry_transport_libdeflate.so"
+fi
 uid=$(id -u)
 source "$here/nginx.sh"
 cleanup() {
     bench_nginx_stop
-    rm -f /dev/shm/sentry_transport.v2."$uid".bench_lat_$$ /dev/shm/sentry_transport.v2."$uid".bench_mem_$$_*
+    rm -f /dev/shm/sentry_transport.v*."$uid".bench_lat_$$ /dev/shm/sentry_transport.v*."$uid".bench_mem_$$_*
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -59,7 +66,7 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 # ---------------------------------------------------------------- 1. latency
 echo "bench: 1/3 request-path latency" >&2
 lat_queue="bench_lat_$$"
-rm -f "/dev/shm/sentry_transport.v2.$uid.$lat_queue"
+rm -f /dev/shm/sentry_transport.v*."$uid"."$lat_queue"
 lat_cmd=(php -n -d extension=curl -d "extension=$SO" -d "sentry_transport.dsn=$dsn"
     -d "sentry_transport.queue.name=$lat_queue" -d sentry_transport.queue.memory=64M
     -d sentry_transport.queue.buffer_size=1000000 -d sentry_transport.queue.workers=4
@@ -67,7 +74,7 @@ lat_cmd=(php -n -d extension=curl -d "extension=$SO" -d "sentry_transport.dsn=$d
     -d sentry_transport.logging.level=warning -d "sentry_transport.logging.file=$tmp/latency.log"
     "$here/latency.php" "$CALLS" "$WARMUP")
 "${lat_cmd[@]}" >"$tmp/latency.md"
-rm -f "/dev/shm/sentry_transport.v2.$uid.$lat_queue"
+rm -f /dev/shm/sentry_transport.v*."$uid"."$lat_queue"
 
 # ---------------------------------------------------------------- 1c. what the p99 waits for
 # bench/p99_diag.php: sendEvent in a fresh process and after a flush(), with the PHP thread's
@@ -111,35 +118,54 @@ fi
 # ---------------------------------------------------------------- 2. throughput
 echo "bench: 2/3 drain throughput" >&2
 bash "$here/throughput.sh" "$TP_N" "$TP_REPS" "$TP_WORKERS" >"$tmp/throughput.md"
-# The compressor alone, on the same envelope (bench/compress_bench.c), with the optional
-# libraries this machine has; wall-clock ns and callgrind instructions per body.
-cb_defs="" cb_libs="-lz"
-pkg-config --exists libdeflate && { cb_defs="$cb_defs -DST_HAVE_LIBDEFLATE"; cb_libs="$cb_libs $(pkg-config --libs libdeflate)"; }
-pkg-config --exists libzstd && { cb_defs="$cb_defs -DST_HAVE_ZSTD"; cb_libs="$cb_libs $(pkg-config --libs libzstd)"; }
-# shellcheck disable=SC2086
-cc -O2 -D_GNU_SOURCE -I"$root/src/core" $cb_defs "$here/compress_bench.c" "$root"/src/core/compress.c \
-    "$root"/src/core/config.c "$root"/src/core/common.c "$root"/src/core/policy*.c \
-    "$root"/src/core/jsonscan.c -o "$tmp/compress_bench" $cb_libs
+# The compressor alone, on the same envelope (bench/compress_bench.c), built once per gzip
+# library this machine has (ISA-L, libdeflate, zlib: what configure would pick, in that
+# order); wall-clock ns and callgrind instructions per body.
 php -n "$here/event.php" "$tmp/cb_envelope.raw" "$tmp/cb_envelope.gz" "$dsn" >/dev/null
-"$tmp/compress_bench" "$tmp/cb_envelope.raw" 20000 >"$tmp/compress.txt"
+cb_zstd_defs="" cb_zstd_libs=""
+pkg-config --exists libzstd && { cb_zstd_defs="-DST_HAVE_ZSTD"; cb_zstd_libs="$(pkg-config --libs libzstd)"; }
+: >"$tmp/compress.txt"
 cb_instr=""
-if command -v valgrind >/dev/null; then
-    cb_count() { # $1 rounds, $2 method → instructions of the whole run
-        valgrind --tool=callgrind --callgrind-out-file=/dev/null "$tmp/compress_bench" \
-            "$tmp/cb_envelope.raw" "$1" "$2" 2>&1 >/dev/null | sed -n 's/.*Collected : //p'
-    }
-    for cb_m in 0 1 2; do
-        cb_n=$(( ($(cb_count 200 $cb_m) - $(cb_count 0 $cb_m)) / 1000 ))
-        cb_instr="$cb_instr${cb_instr:+, }$(echo "zlib streaming (before)|st_compress gzip|st_compress zstd" | cut -d'|' -f$((cb_m + 1))) $cb_n"
-    done
-fi
+for cb_lib in isal libdeflate zlib; do
+    case $cb_lib in
+        isal) pkg-config --exists libisal || continue
+              cb_defs="-DST_HAVE_ISAL" cb_libs="$(pkg-config --libs libisal)" ;;
+        libdeflate) pkg-config --exists libdeflate || continue
+              cb_defs="-DST_HAVE_LIBDEFLATE" cb_libs="$(pkg-config --libs libdeflate)" ;;
+        zlib) cb_defs="" cb_libs="" ;;
+    esac
+    cb_bin="$tmp/compress_bench_$cb_lib"
+    # shellcheck disable=SC2086
+    cc -O2 -D_GNU_SOURCE -I"$root/src/core" $cb_defs $cb_zstd_defs "$here/compress_bench.c" \
+        "$root"/src/core/compress.c "$root"/src/core/compress_isal.c "$root"/src/core/config.c \
+        "$root"/src/core/common.c "$root"/src/core/policy*.c "$root"/src/core/jsonscan.c \
+        -o "$cb_bin" $cb_libs $cb_zstd_libs -lz
+    # the zlib-streaming and zstd rows once (first build), then each library's gzip row
+    if [ -s "$tmp/compress.txt" ]; then
+        "$cb_bin" "$tmp/cb_envelope.raw" 20000 1 | sed -n 's/^st_compress gzip  /st_compress gzip, '"$cb_lib"'/p' >>"$tmp/compress.txt"
+    else
+        "$cb_bin" "$tmp/cb_envelope.raw" 20000 | sed 's/^st_compress gzip  /st_compress gzip, '"$cb_lib"'/' >>"$tmp/compress.txt"
+    fi
+    if command -v valgrind >/dev/null; then
+        cb_count() { # $1 rounds, $2 method → instructions of the whole run
+            valgrind --tool=callgrind --callgrind-out-file=/dev/null "$cb_bin" \
+                "$tmp/cb_envelope.raw" "$1" "$2" 2>&1 >/dev/null | sed -n 's/.*Collected : //p'
+        }
+        cb_methods="1"
+        [ -z "$cb_instr" ] && cb_methods="0 1 2"
+        for cb_m in $cb_methods; do
+            cb_n=$(( ($(cb_count 200 $cb_m) - $(cb_count 0 $cb_m)) / 1000 ))
+            cb_instr="$cb_instr${cb_instr:+, }$(echo "zlib streaming (before)|st_compress gzip ($cb_lib)|st_compress zstd" | cut -d'|' -f$((cb_m + 1))) $cb_n"
+        done
+    fi
+done
 
 # ---------------------------------------------------------------- 3. memory
 echo "bench: 3/3 shared memory" >&2
 mem_files=()
 for mem in 16M 64M; do
     q="bench_mem_$$_$mem"
-    rm -f "/dev/shm/sentry_transport.v2.$uid.$q"
+    rm -f /dev/shm/sentry_transport.v*."$uid"."$q"
     php -n -d "extension=$SO" -d "sentry_transport.dsn=http://benchkey@127.0.0.1:9/42" \
         -d "sentry_transport.queue.name=$q" -d "sentry_transport.queue.memory=$mem" \
         -d sentry_transport.queue.buffer_size=100000 -d sentry_transport.retry.max_attempts=100 \
@@ -147,7 +173,7 @@ for mem in 16M 64M; do
         -d sentry_transport.retry.dead_letter_queue=0 -d sentry_transport.transport.connect_timeout=1s \
         -d sentry_transport.shutdown_timeout=0 -d sentry_transport.logging.level=off \
         "$here/memory.php" "$MEM_COUNT" >"$tmp/mem.$mem.json"
-    rm -f "/dev/shm/sentry_transport.v2.$uid.$q"
+    rm -f /dev/shm/sentry_transport.v*."$uid"."$q"
     mem_files+=("$tmp/mem.$mem.json")
 done
 php -n "$here/memory_report.php" "${mem_files[@]}" >"$tmp/memory.md"

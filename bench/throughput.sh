@@ -5,6 +5,7 @@
 #
 #   bash bench/throughput.sh [N=50000] [REPS=3] [WORKERS="4 8"]
 #   env: SO=path/to/sentry_transport.so (default: bash scripts/build.sh)
+#        SO_ALT=another build (e.g. scripts/build.sh libdeflate): one more row, its gzip
 #        BENCH_NGINX_PORT=port of a running bench nginx (default: start one)
 #
 # Ours: bench/drain_watch.php starts first and becomes the queue's drainer (queue.workers=W,
@@ -29,7 +30,7 @@ started_nginx=
 source "$here/nginx.sh"
 cleanup() {
     [ -n "$started_nginx" ] && bench_nginx_stop
-    rm -f /dev/shm/sentry_transport.v2."$(id -u)".bench_tp_$$_*
+    rm -f /dev/shm/sentry_transport.v*."$(id -u)".bench_tp_$$_*
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -48,6 +49,9 @@ auth=$(php -n "$here/event.php" "$tmp/envelope.raw" "$tmp/envelope.gz" "$dsn")
 ri=$(php -n -d "extension=$SO" --ri sentry_transport)
 gzip_lib=$(echo "$ri" | sed -n 's/^gzip compressor => //p')
 zstd=$(echo "$ri" | sed -n 's/^zstd compressor => \(zstd .*\)$/\1/p')
+alt_gzip_lib=""
+[ -n "${SO_ALT:-}" ] &&
+    alt_gzip_lib=$(php -n -d "extension=$SO_ALT" --ri sentry_transport | sed -n 's/^gzip compressor => //p')
 
 run_baseline() { # $1 out-file, $2.. extra args
     local out=$1
@@ -55,11 +59,10 @@ run_baseline() { # $1 out-file, $2.. extra args
     "$tmp/curl_multi_baseline" "$url" "$N" 4 "$@" >"$out"
 }
 
-run_ours() { # $1 workers, $2 out-file, $3 compression (default 1)
-    local w=$1 out=$2 comp=${3:-1} name="bench_tp_$$_$1"
-    local shm="/dev/shm/sentry_transport.v2.$(id -u).$name"
-    rm -f "$shm" "$tmp/ready"
-    local ini=(-n -d "extension=$SO" -d "sentry_transport.dsn=$dsn" -d "sentry_transport.queue.name=$name"
+run_ours() { # $1 workers, $2 out-file, $3 compression (default 1), $4 module (default $SO)
+    local w=$1 out=$2 comp=${3:-1} so=${4:-$SO} name="bench_tp_$$_$1"
+    rm -f /dev/shm/sentry_transport.v*."$(id -u)"."$name" "$tmp/ready"
+    local ini=(-n -d "extension=$so" -d "sentry_transport.dsn=$dsn" -d "sentry_transport.queue.name=$name"
         -d sentry_transport.queue.memory=256M -d "sentry_transport.queue.buffer_size=$((N + 1000))"
         -d "sentry_transport.transport.compression=$comp" -d sentry_transport.retry.dead_letter_queue=0
         -d sentry_transport.logging.level=warning -d "sentry_transport.logging.file=$tmp/transport.log")
@@ -75,7 +78,7 @@ run_ours() { # $1 workers, $2 out-file, $3 compression (default 1)
     local f2=$!
     wait "$f1" "$f2"
     wait "$wpid"
-    rm -f "$shm"
+    rm -f /dev/shm/sentry_transport.v*."$(id -u)"."$name"
 }
 
 for rep in $(seq "$REPS"); do
@@ -87,6 +90,10 @@ for rep in $(seq "$REPS"); do
     # envelope uncompressed, so not the same bytes as the baseline).
     run_ours "${WORKERS%% *}" "$tmp/plain.$rep.json" 0
     run_baseline "$tmp/basegz.$rep.json" "$tmp/envelope.raw" "$auth" --gzip-each
+    # the same drainer, another build (another gzip library)
+    if [ -n "${SO_ALT:-}" ]; then
+        run_ours "${WORKERS%% *}" "$tmp/alt.$rep.json" 1 "$SO_ALT"
+    fi
     # zstd (transport.compression=zstd), when this build has it
     if [ -n "$zstd" ]; then
         run_ours "${WORKERS%% *}" "$tmp/zstd.$rep.json" zstd
@@ -94,7 +101,7 @@ for rep in $(seq "$REPS"); do
 done
 
 php -n "$here/throughput_report.php" "$tmp" "$N" "$REPS" "$WORKERS" "$(stat -c %s "$tmp/envelope.raw")" \
-    "$(stat -c %s "$tmp/envelope.gz")" "${gzip_lib:-zlib}" "$zstd"
+    "$(stat -c %s "$tmp/envelope.gz")" "${gzip_lib:-zlib}" "$zstd" "$alt_gzip_lib"
 if [ -s "$tmp/transport.log" ]; then
     echo
     echo "Transport log (warnings and errors during the runs, first lines):"

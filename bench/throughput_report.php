@@ -1,11 +1,12 @@
 <?php
 /**
  * Formats bench/throughput.sh's results (JSON files in DIR) as Markdown.
- *   php -n bench/throughput_report.php DIR N REPS "4 8" RAW_BYTES GZIP_BYTES [GZIP_LIB] [ZSTD_LIB]
+ *   php -n bench/throughput_report.php DIR N REPS "4 8" RAW_BYTES GZIP_BYTES [GZIP_LIB] [ZSTD_LIB] [ALT_GZIP_LIB]
  */
 [, $dir, $n, $reps, $workers, $raw, $gz] = $argv;
 $gzipLib = $argv[7] ?? 'zlib';
 $zstdLib = $argv[8] ?? '';
+$altGzipLib = $argv[9] ?? '';
 $workers = preg_split('/\s+/', trim($workers));
 $load = fn(string $f) => json_decode(file_get_contents($f), true);
 $median = function (array $v) {
@@ -78,6 +79,25 @@ foreach ($basegz as $i => $x) {
 printf("| baseline + gzip of every request (zlib level 1, z_stream reused), 4 connections | %s | %s | %.0f%% | %.0f%% | %.1f | %d |\n",
     $fmt($gzRate), implode(' / ', array_map($fmt, array_column($basegz, 'rate'))), 100 * $gzRate / $baseRate, 100 * $median($paired),
     $median(array_column($basegz, 'cpu_us_per_event')), array_sum(array_column($basegz, 'errors')));
+
+if ($altGzipLib !== '') { // the same drainer, a build with another gzip library
+    $alt = [];
+    for ($r = 1; $r <= $reps; $r++) {
+        $alt[] = $load("$dir/alt.$r.json");
+    }
+    $aRates = array_map(fn($x) => $x['rate'] ?? 0, $alt);
+    $paired = [];
+    foreach ($aRates as $i => $r) {
+        $paired[] = $r / $base[$i]['rate'];
+    }
+    $errors = 0;
+    foreach ($alt as $x) {
+        $errors += $x['failed'] + $x['rejected'] + ($x['total'] - $x['sent'] - $x['failed']);
+    }
+    printf("| ours: drainer, queue.workers=%s, gzip ($altGzipLib: the same source built without ISA-L) | %s | %s | %.0f%% | %.0f%% | %.1f | %d |\n",
+        $workers[0], $fmt($median($aRates)), implode(' / ', array_map($fmt, $aRates)), 100 * $median($aRates) / $baseRate,
+        100 * $median($paired), $median(array_map(fn($x) => $x['cpu_us_per_event'] ?? 0, $alt)), $errors);
+}
 
 $zstdRow = null;
 if ($zstdLib !== '') {

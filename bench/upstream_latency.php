@@ -184,7 +184,7 @@ for ($rep = 1; $rep <= $reps; $rep++) {
             $n = $nFor($mode, $delay);
             h2front_reset($front);
             $queue = 'bench_ul_' . getmypid() . '_' . (++$qn);
-            $shm = '/dev/shm/sentry_transport.v1.' . trim((string)shell_exec('id -u')) . '.' . $queue;
+            $shm = '/dev/shm/sentry_transport.v*.' . trim((string)shell_exec('id -u')) . '.' . $queue;
             if ($mode === 'sdk') {
                 $cmd = [PHP_BINARY, '-n', '-d', 'extension=curl', __FILE__, '--child', 'sdk', (string)$n, $front['dsn'], $tls['ca']];
             } else {
@@ -206,7 +206,7 @@ for ($rep = 1; $rep <= $reps; $rep++) {
             $line = stream_get_contents($pipes[1]);
             fclose($pipes[1]);
             proc_close($p);
-            @unlink($shm);
+            array_map('unlink', glob($shm) ?: []); // any layout version
             $r = json_decode(trim($line), true);
             if (!is_array($r)) {
                 fwrite(STDERR, "upstream_latency: $mode @ $delay ms: no result: $line\n" . @file_get_contents("$tmp/child.err") . "\n");

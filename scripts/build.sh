@@ -2,6 +2,8 @@
 # Builds the extension out of tree, so variants never share objects:
 #   scripts/build.sh          → build/release/modules/sentry_transport.so (gcc, -O2)
 #   scripts/build.sh san      → build/san/modules/sentry_transport.so (clang, ASan + UBSan)
+#   scripts/build.sh libdeflate → as release, but gzip with libdeflate even when ISA-L is
+#                               installed (bench/run.sh compares the two)
 # Prints the path of the built module on its last line.
 set -euo pipefail
 variant=${1:-release}
@@ -17,6 +19,7 @@ cd "$dir/src-tree"
 log="$dir/build.log"
 case "$variant" in
     release) cc=gcc; cflags="-O2 -g" ; ldflags="" ;;
+    libdeflate) cc=gcc; cflags="-O2 -g" ; ldflags="" ; confargs="--without-sentry-transport-isal" ;;
     # The .so leaves the sanitizer runtime unresolved: run it under
     # LD_PRELOAD="build/san/no_deepbind.so $(clang -print-file-name=libclang_rt.asan-x86_64.so)"
     # (scripts/php-san.sh does that).
@@ -25,7 +28,7 @@ case "$variant" in
     *) echo "unknown variant $variant" >&2; exit 2 ;;
 esac
 if [ ! -f Makefile ] || [ config.m4 -nt Makefile ]; then
-    { phpize && CC=$cc CFLAGS="$cflags" LDFLAGS="$ldflags" ./configure --enable-sentry_transport; } >"$log" 2>&1 \
+    { phpize && CC=$cc CFLAGS="$cflags" LDFLAGS="$ldflags" ./configure --enable-sentry_transport ${confargs:-}; } >"$log" 2>&1 \
         || { tail -30 "$log"; echo "build: configure failed (log: $log)" >&2; exit 1; }
 fi
 make -j"$(nproc)" >>"$log" 2>&1 || { grep -E "error|Error" "$log" | head -30; echo "build: make failed (log: $log)" >&2; exit 1; }
@@ -36,7 +39,7 @@ if grep -E "\.[ch]:[0-9]+(:[0-9]+)?: warning:" "$log" | grep -q .; then
     exit 1
 fi
 # A shared extension links even with an unresolved symbol: prove it loads.
-if [ "$variant" = release ] && ! php -n -d "extension=$dir/src-tree/modules/sentry_transport.so" \
+if [ "$variant" != san ] && ! php -n -d "extension=$dir/src-tree/modules/sentry_transport.so" \
         -r 'exit(extension_loaded("sentry_transport") ? 0 : 1);'; then
     echo "build: the module does not load" >&2
     exit 1

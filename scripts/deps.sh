@@ -4,7 +4,7 @@
 set -euo pipefail
 PACKAGES=(php8.2-cli php8.2-dev php8.2-fpm php8.2-curl libcurl4-openssl-dev zlib1g-dev pkg-config
           nginx-light python3 python3-sentry-sdk clang libclang-rt-14-dev valgrind rsync curl php-pear debootstrap
-          libdeflate-dev libzstd-dev python3-zstandard
+          libisal-dev libdeflate-dev libzstd-dev python3-zstandard
           composer unzip php8.2-xml php8.2-mbstring php8.2-intl)  # composer…: tests/bridge (SDK, Laravel, Symfony)
 missing=()
 for p in "${PACKAGES[@]}"; do

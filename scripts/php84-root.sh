@@ -11,7 +11,7 @@ mkdir -p "$(dirname "$dir")"
 # one at a time, the second finds the root ready.
 exec 8>"$dir.lock"
 flock 8
-PACKAGES=php8.4-dev,php8.4-cli,php8.4-fpm,php8.4-curl,libcurl4-openssl-dev,zlib1g-dev,pkg-config,make,gcc,libc6-dev,python3,python3-sentry-sdk,nodejs,nginx-light,procps,rsync,ca-certificates,openssl,libdeflate-dev,libzstd-dev,zstd
+PACKAGES=php8.4-dev,php8.4-cli,php8.4-fpm,php8.4-curl,libcurl4-openssl-dev,zlib1g-dev,pkg-config,make,gcc,libc6-dev,python3,python3-sentry-sdk,nodejs,nginx-light,procps,rsync,ca-certificates,openssl,libisal-dev,libdeflate-dev,libzstd-dev,zstd
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$PACKAGES" ]; then
     echo "$dir"; exit 0
 fi

@@ -1,6 +1,8 @@
-/* Request-body compression (see compress.h). Level 1 everywhere: the drainer compresses
- * every envelope, and small JSON gains little from higher levels. */
+/* Request-body compression (see compress.h). Level 1 (ISA-L: 0 with a trained code, see
+ * compress_isal.h): the drainer compresses every envelope, and small JSON gains little from
+ * higher levels. */
 #include "compress.h"
+#include "compress_isal.h"
 #include "config.h"
 
 #include <stdlib.h>
@@ -18,12 +20,13 @@
 
 struct st_compressor {
     int method;
-#ifdef ST_HAVE_LIBDEFLATE
+#if defined(ST_HAVE_ISAL)
+    st_isal_gzip *isal;
+#elif defined(ST_HAVE_LIBDEFLATE)
     struct libdeflate_compressor *ld;
-#else
-    z_stream z;
-    bool z_ready;
 #endif
+    z_stream z; /* zlib: gzip without a faster library, and ISA-L's fallback */
+    bool z_ready;
 #ifdef ST_HAVE_ZSTD
     ZSTD_CCtx *zc;
 #endif
@@ -84,7 +87,9 @@ const char *st_compression_header(int method)
 
 const char *st_compression_gzip_library(void)
 {
-#ifdef ST_HAVE_LIBDEFLATE
+#if defined(ST_HAVE_ISAL)
+    return st_isal_gzip_library();
+#elif defined(ST_HAVE_LIBDEFLATE)
     return "libdeflate " LIBDEFLATE_VERSION_STRING;
 #else
     return "zlib " ZLIB_VERSION;
@@ -100,6 +105,15 @@ const char *st_compression_zstd_library(void)
 #endif
 }
 
+/* zlib's stream, made on first use: windowBits 31 selects the gzip wrapper; deflateInit
+ * allocates ~256 KiB, once. */
+static bool zlib_ready(st_compressor *c)
+{
+    if (!c->z_ready && deflateInit2(&c->z, LEVEL, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) == Z_OK)
+        c->z_ready = true;
+    return c->z_ready;
+}
+
 st_compressor *st_compressor_new(int method)
 {
     if (method == ST_COMPRESS_NONE || !st_compression_available(method))
@@ -109,15 +123,17 @@ st_compressor *st_compressor_new(int method)
         return NULL;
     c->method = method;
     if (method == ST_COMPRESS_GZIP) {
-#ifdef ST_HAVE_LIBDEFLATE
+#if defined(ST_HAVE_ISAL)
+        c->isal = st_isal_gzip_new();
+        if (!c->isal)
+            goto fail;
+#elif defined(ST_HAVE_LIBDEFLATE)
         c->ld = libdeflate_alloc_compressor(LEVEL);
         if (!c->ld)
             goto fail;
 #else
-        /* windowBits 31 selects the gzip wrapper; deflateInit allocates ~256 KiB, once */
-        if (deflateInit2(&c->z, LEVEL, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        if (!zlib_ready(c))
             goto fail;
-        c->z_ready = true;
 #endif
     }
 #ifdef ST_HAVE_ZSTD
@@ -138,12 +154,13 @@ void st_compressor_free(st_compressor *c)
 {
     if (!c)
         return;
-#ifdef ST_HAVE_LIBDEFLATE
+#if defined(ST_HAVE_ISAL)
+    st_isal_gzip_free(c->isal);
+#elif defined(ST_HAVE_LIBDEFLATE)
     libdeflate_free_compressor(c->ld);
-#else
+#endif
     if (c->z_ready)
         deflateEnd(&c->z);
-#endif
 #ifdef ST_HAVE_ZSTD
     ZSTD_freeCCtx(c->zc);
 #endif
@@ -178,23 +195,10 @@ static const char *contiguous(st_compressor *c, const st_iov *iov, int niov, siz
     return c->scratch ? c->scratch : "";
 }
 
-static char *gzip_one(st_compressor *c, const char *in, size_t n, size_t *out_len)
+static char *gzip_zlib(st_compressor *c, const char *in, size_t n, size_t *out_len)
 {
-#ifdef ST_HAVE_LIBDEFLATE
-    size_t cap = libdeflate_gzip_compress_bound(c->ld, n);
-    char *out = malloc(cap);
-    if (!out)
-        return NULL;
-    size_t got = libdeflate_gzip_compress(c->ld, in, n, out, cap);
-    if (!got) {
-        free(out);
-        return NULL;
-    }
-    *out_len = got;
-    return out;
-#else
     z_stream *z = &c->z;
-    if (deflateReset(z) != Z_OK)
+    if (!zlib_ready(c) || deflateReset(z) != Z_OK)
         return NULL;
     size_t cap = deflateBound(z, (uLong)n);
     char *out = malloc(cap);
@@ -210,7 +214,28 @@ static char *gzip_one(st_compressor *c, const char *in, size_t n, size_t *out_le
     }
     *out_len = z->total_out;
     return out;
+}
+
+static char *gzip_one(st_compressor *c, const char *in, size_t n, size_t *out_len)
+{
+#if defined(ST_HAVE_ISAL)
+    char *out = st_isal_gzip_compress(c->isal, in, n, out_len);
+    if (out)
+        return out;
+        /* ISA-L refused (it should not): zlib, rather than lose the event */
+#elif defined(ST_HAVE_LIBDEFLATE)
+    size_t cap = libdeflate_gzip_compress_bound(c->ld, n);
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    size_t got = libdeflate_gzip_compress(c->ld, in, n, out, cap);
+    if (got) {
+        *out_len = got;
+        return out;
+    }
+    free(out);
 #endif
+    return gzip_zlib(c, in, n, out_len);
 }
 
 #ifdef ST_HAVE_ZSTD

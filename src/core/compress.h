@@ -1,10 +1,11 @@
 /* Request-body compression: gzip (RFC 1952) or zstd (RFC 8878), one shot per body.
  *
- * gzip uses libdeflate when the build found it (configure defines ST_HAVE_LIBDEFLATE),
- * else zlib; zstd is there only when the build found libzstd (ST_HAVE_ZSTD). Either way a
- * compressor is made once per drainer and reused for every body: its state and the
- * scratch buffer that joins a body's pieces are kept, so compressing an event allocates
- * only the body buffer handed to curl (the transfer owns it until it ends). */
+ * gzip uses ISA-L when the build found it (ST_HAVE_ISAL, compress_isal.h), else libdeflate
+ * (ST_HAVE_LIBDEFLATE), else zlib, which also takes any body the faster library refuses;
+ * zstd is there only when the build found libzstd (ST_HAVE_ZSTD). Either way a compressor is made
+ * once per drainer and reused for every body: its state and the scratch buffer that joins a body's
+ * pieces are kept, so compressing an event allocates only the body buffer handed to curl (the
+ * transfer owns it until it ends). */
 #ifndef ST_COMPRESS_H
 #define ST_COMPRESS_H
 
@@ -39,7 +40,8 @@ bool st_compression_available(int method);
 const char *st_compression_name(int method);
 /* The request header for a compressed body ("Content-Encoding: gzip"), NULL for NONE. */
 const char *st_compression_header(int method);
-/* What implements each method in this build, for phpinfo: "libdeflate 1.14", "zlib 1.2.13",
+/* What implements each method in this build, for phpinfo: "isa-l 2.30.0 (igzip)",
+ * "libdeflate 1.14", "zlib 1.2.13",
  * "zstd 1.5.4" or "not built in". */
 const char *st_compression_gzip_library(void);
 const char *st_compression_zstd_library(void);

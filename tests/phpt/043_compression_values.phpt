@@ -9,7 +9,7 @@ sentry_transport.queue.name=043_compression_values
 require __DIR__ . '/st.inc';
 $r = st_ri([]);
 $zstd = $r['rows']['zstd compressor'] ?? '(no row)';
-echo 'gzip compressor: ', preg_match('~^(libdeflate|zlib) [0-9.]+$~', $r['rows']['gzip compressor'] ?? '') ? 'named' : 'MISSING', "\n";
+echo 'gzip compressor: ', preg_match('~^(isa-l [0-9.]+ \(igzip\)|libdeflate [0-9.]+|zlib [0-9.]+)$~', $r['rows']['gzip compressor'] ?? '') ? 'named' : 'MISSING', "\n";
 echo 'zstd compressor: ', $zstd === 'not built in' || preg_match('~^zstd [0-9.]+$~', $zstd) ? 'named' : 'MISSING', "\n";
 foreach (['gzip', 'GZIP', ' zstd ', 'Zstd', 'none', '1', '0', 'on', 'off', 'yes', ''] as $v) {
     $r = st_ri(['transport.compression' => $v]);
