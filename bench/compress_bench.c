@@ -90,13 +90,16 @@ int main(int argc, char **argv)
     } m[] = {{"zlib streaming deflate, level 1 (before)", -1},
              {"st_compress gzip", ST_COMPRESS_GZIP},
              {"st_compress zstd", ST_COMPRESS_ZSTD}};
+    char gzip_name[96];
+    snprintf(gzip_name, sizeof gzip_name, "st_compress gzip (%s)", st_compression_gzip_library());
+    m[1].name = gzip_name;
     printf("input %zu bytes; gzip implementation: %s\n", len, st_compression_gzip_library());
     for (size_t k = 0; k < sizeof m / sizeof m[0]; k++) {
         if (only >= 0 && (size_t)only != k)
             continue;
         st_compressor *c = m[k].method < 0 ? NULL : st_compressor_new(m[k].method);
         if (m[k].method >= 0 && !c) {
-            printf("%-42s not built in\n", m[k].name);
+            printf("%-50s not built in\n", m[k].name);
             continue;
         }
         double t[5];
@@ -110,7 +113,7 @@ int main(int argc, char **argv)
             t[r] = (now_ns() - t0) / rounds;
         }
         qsort(t, 5, sizeof t[0], cmp);
-        printf("%-42s %5zu bytes  %8.0f ns/body (median of 5 x %d)\n", m[k].name, out_len,
+        printf("%-50s %5zu bytes  %8.0f ns/body (median of 5 x %d)\n", m[k].name, out_len,
                rounds ? t[2] : 0.0, rounds);
         st_compressor_free(c);
     }

@@ -30,6 +30,9 @@ MEM_COUNT=${BENCH_MEM_COUNT:-10000}
 UL_REPS=${BENCH_UL_REPS:-3}
 UL_DELAYS=${BENCH_UL_DELAYS:-0,20,100,300}
 OUT=${BENCH_OUT:-$here/RESULTS.md}
+KEEP_MARK='<!-- Everything below is written by other commands; bench/run.sh keeps it as it is. -->'
+kept=""
+[ -f "$OUT" ] && kept=$(awk -v m="$KEEP_MARK" 'f { print } $0 == m { f = 1 }' "$OUT")
 
 if ! command -v nginx >/dev/null || ! php -n -d extension=curl -r 'exit(function_exists("curl_init") ? 0 : 1);' 2>/dev/null; then
     bash scripts/deps.sh
@@ -43,8 +46,8 @@ cp "$built" "$SO"
 export SO
 # With ISA-L and libdeflate both installed, the drain is also run with the libdeflate build
 # (same source), for the comparison.
-if php -n -d "extension=$SO" --ri sentry_transport | grep -q '^gzip compressor => isa-l' &&
-    pkg-config --exists libdeflate; then
+so_info=$(php -n -d "extension=$SO" --ri sentry_transport)
+if [[ "$so_info" == *"gzip compressor => isa-l"* ]] && pkg-config --exists libdeflate; then
     cp "$(bash scripts/build.sh libdeflate | tail -1)" "$tmp/sentry_transport_libdeflate.so"
     export SO_ALT="$tmp/sentry_transport_libdeflate.so"
 fi
@@ -142,9 +145,9 @@ for cb_lib in isal libdeflate zlib; do
         -o "$cb_bin" $cb_libs $cb_zstd_libs -lz
     # the zlib-streaming and zstd rows once (first build), then each library's gzip row
     if [ -s "$tmp/compress.txt" ]; then
-        "$cb_bin" "$tmp/cb_envelope.raw" 20000 1 | sed -n 's/^st_compress gzip  /st_compress gzip, '"$cb_lib"'/p' >>"$tmp/compress.txt"
+        "$cb_bin" "$tmp/cb_envelope.raw" 20000 1 | grep '^st_compress gzip' >>"$tmp/compress.txt"
     else
-        "$cb_bin" "$tmp/cb_envelope.raw" 20000 | sed 's/^st_compress gzip  /st_compress gzip, '"$cb_lib"'/' >>"$tmp/compress.txt"
+        "$cb_bin" "$tmp/cb_envelope.raw" 20000 >>"$tmp/compress.txt"
     fi
     if command -v valgrind >/dev/null; then
         cb_count() { # $1 rounds, $2 method → instructions of the whole run
@@ -263,7 +266,7 @@ dirty=$(git status --porcelain -- src php_sentry_transport.h config.m4 2>/dev/nu
     echo
     cat "$tmp/throughput.md"
     echo
-    echo "The compressor alone on this envelope (\`bench/compress_bench.c\`; the drainer's st_compress against zlib's streaming deflate with a fresh buffer per body, as before):"
+    echo "The compressor alone on this envelope (\`bench/compress_bench.c\`, built once per gzip library installed here: the drainer's st_compress with each, against zlib's streaming deflate with a fresh buffer per body, as before libdeflate):"
     echo
     echo '```'
     cat "$tmp/compress.txt"
@@ -285,5 +288,11 @@ dirty=$(git status --porcelain -- src php_sentry_transport.h config.m4 2>/dev/nu
     echo '```'
     echo
     cat "$tmp/upstream.md"
-} >"$OUT"
+    # Sections recorded by other commands (bench/sdk_bridge.sh, bench/capture.sh, …) live
+    # below this marker: kept as they are.
+    echo
+    echo "$KEEP_MARK"
+    [ -n "$kept" ] && printf '%s\n' "$kept"
+} >"$OUT.new"
+mv "$OUT.new" "$OUT"
 echo "bench: wrote $OUT in $((t_end - t_start)) s" >&2
