@@ -4,6 +4,8 @@
 #   scripts/build.sh san      → build/san/modules/sentry_transport.so (clang, ASan + UBSan)
 #   scripts/build.sh libdeflate → as release, but gzip with libdeflate even when ISA-L is
 #                               installed (bench/run.sh compares the two)
+#   scripts/build.sh minimal  → as release, with php-dev, libcurl and zlib alone (none of the
+#                               optional compressors, even when installed)
 # Prints the path of the built module on its last line.
 set -euo pipefail
 variant=${1:-release}
@@ -20,6 +22,8 @@ log="$dir/build.log"
 case "$variant" in
     release) cc=gcc; cflags="-O2 -g" ; ldflags="" ;;
     libdeflate) cc=gcc; cflags="-O2 -g" ; ldflags="" ; confargs="--without-sentry-transport-isal" ;;
+    minimal) cc=gcc; cflags="-O2 -g" ; ldflags=""
+             confargs="--without-sentry-transport-isal --without-sentry-transport-libdeflate --without-sentry-transport-zstd" ;;
     # The .so leaves the sanitizer runtime unresolved: run it under
     # LD_PRELOAD="build/san/no_deepbind.so $(clang -print-file-name=libclang_rt.asan-x86_64.so)"
     # (scripts/php-san.sh does that).

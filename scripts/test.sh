@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls this):
 #   core C unit tests (gcc; clang ASan+UBSan; valgrind; ThreadSanitizer), libFuzzer runs, the receiver's self-test,
-#   phpt tests of the extension (release build; ASan+UBSan build; valgrind),
+#   phpt tests of the extension (release build; ASan+UBSan build; valgrind), the build with
+#   php-dev, libcurl and zlib alone,
 #   end-to-end tests (exec'd workers, real php-fpm behind nginx, drainer SIGKILL),
 #   the bridge tests (sentry/sentry, a Laravel 12 app, a Symfony 7.4 kernel through bridge/; Composer
 #   installs from Packagist into build/bridge, see tests/bridge/setup.sh),
@@ -75,6 +76,15 @@ if [ -f "$so" ]; then
     step bridge-laravel     php -n tests/bridge/laravel.php "$so"
     step bridge-symfony     php -n tests/bridge/symfony.php "$so"
     step phpt-valgrind      bash scripts/run-phpt.sh "$so" -m -j2
+fi
+# With php-dev, libcurl and zlib alone (no ISA-L, libdeflate or zstd): it builds warning-free,
+# says so, links none of them itself (libcurl may link libzstd), gzips with zlib, delivers.
+min_so=$(bash scripts/build.sh minimal | tail -1) || min_so=""
+check build-minimal bash -c "test -f '$min_so' && php -n -d 'extension=$min_so' --ri sentry_transport |
+    grep -qx 'gzip compressor => zlib [0-9.]*' &&
+    ! readelf -d '$min_so' | grep NEEDED | grep -q -e libisal -e libdeflate -e libzstd"
+if [ -f "$min_so" ]; then
+    step e2e-minimal        bash scripts/run-e2e.sh "$min_so" "multi_process[gzip]" "multi_process[identity]"
 fi
 san_so=$(bash scripts/build.sh san | tail -1) || san_so=""
 check build-asan test -f "$san_so"
