@@ -36,41 +36,36 @@ echo "| sender | median events/s | runs (events/s) | % of baseline (medians) | %
 printf("| baseline: C curl multi, 4 keep-alive connections, pre-gzipped body | %s | %s | 100%% | 100%% | %.1f | %d |\n",
     $fmt($baseRate), implode(' / ', array_map($fmt, array_column($base, 'rate'))),
     $median(array_column($base, 'cpu_us_per_event')), array_sum(array_column($base, 'errors')));
-$summary = [];
-foreach ($workers as $w) {
-    $runs = $ours[$w];
+// One row of ours: the runs' rates, their ratios to the baseline run of the same round,
+// CPU and errors (failed, rejected, or never sent). Returns the median rate.
+$oursRow = function (array $runs, string $label) use ($median, $fmt, $base, $baseRate): float {
     $rates = array_map(fn($x) => $x['rate'] ?? 0, $runs);
-    $rate = $median($rates);
-    $errors = 0;
-    foreach ($runs as $x) {
-        $errors += $x['failed'] + $x['rejected'] + ($x['total'] - $x['sent'] - $x['failed']);
-    }
-    $summary[$w] = $rate;
     $paired = [];
     foreach ($rates as $i => $r) {
         $paired[] = $r / $base[$i]['rate'];
     }
-    printf("| ours: drainer, queue.workers=%s, gzip ($gzipLib) | %s | %s | %.0f%% | %.0f%% | %.1f | %d |\n", $w, $fmt($rate),
+    $errors = 0;
+    foreach ($runs as $x) {
+        $errors += $x['failed'] + $x['rejected'] + ($x['total'] - $x['sent'] - $x['failed']);
+    }
+    $rate = $median($rates);
+    printf("| ours: drainer, %s | %s | %s | %.0f%% | %.0f%% | %.1f | %d |\n", $label, $fmt($rate),
         implode(' / ', array_map($fmt, $rates)), 100 * $rate / $baseRate, 100 * $median($paired),
         $median(array_map(fn($x) => $x['cpu_us_per_event'] ?? 0, $runs)), $errors);
+    return $rate;
+};
+$loadRuns = function (string $prefix) use ($load, $dir, $reps): array {
+    $runs = [];
+    for ($r = 1; $r <= $reps; $r++) {
+        $runs[] = $load("$dir/$prefix.$r.json");
+    }
+    return $runs;
+};
+$summary = [];
+foreach ($workers as $w) {
+    $summary[$w] = $oursRow($ours[$w], "queue.workers=$w, gzip ($gzipLib)");
 }
-$plain = [];
-for ($r = 1; $r <= $reps; $r++) {
-    $plain[] = $load("$dir/plain.$r.json");
-}
-$plainRates = array_map(fn($x) => $x['rate'] ?? 0, $plain);
-$paired = [];
-foreach ($plainRates as $i => $r) {
-    $paired[] = $r / $base[$i]['rate'];
-}
-$errors = 0;
-foreach ($plain as $x) {
-    $errors += $x['failed'] + $x['rejected'] + ($x['total'] - $x['sent'] - $x['failed']);
-}
-printf("| ours: drainer, queue.workers=%s, compression off (sends the %d-byte envelope uncompressed) | %s | %s | %.0f%% | %.0f%% | %.1f | %d |\n",
-    $workers[0], $raw, $fmt($median($plainRates)), implode(' / ', array_map($fmt, $plainRates)),
-    100 * $median($plainRates) / $baseRate, 100 * $median($paired),
-    $median(array_map(fn($x) => $x['cpu_us_per_event'] ?? 0, $plain)), $errors);
+$oursRow($loadRuns('plain'), "queue.workers={$workers[0]}, compression off (sends the $raw-byte envelope uncompressed)");
 $gzRate = $median(array_column($basegz, 'rate'));
 $paired = [];
 foreach ($basegz as $i => $x) {
@@ -79,45 +74,11 @@ foreach ($basegz as $i => $x) {
 printf("| baseline + gzip of every request (zlib level 1, z_stream reused), 4 connections | %s | %s | %.0f%% | %.0f%% | %.1f | %d |\n",
     $fmt($gzRate), implode(' / ', array_map($fmt, array_column($basegz, 'rate'))), 100 * $gzRate / $baseRate, 100 * $median($paired),
     $median(array_column($basegz, 'cpu_us_per_event')), array_sum(array_column($basegz, 'errors')));
-
 if ($altGzipLib !== '') { // the same drainer, a build with another gzip library
-    $alt = [];
-    for ($r = 1; $r <= $reps; $r++) {
-        $alt[] = $load("$dir/alt.$r.json");
-    }
-    $aRates = array_map(fn($x) => $x['rate'] ?? 0, $alt);
-    $paired = [];
-    foreach ($aRates as $i => $r) {
-        $paired[] = $r / $base[$i]['rate'];
-    }
-    $errors = 0;
-    foreach ($alt as $x) {
-        $errors += $x['failed'] + $x['rejected'] + ($x['total'] - $x['sent'] - $x['failed']);
-    }
-    printf("| ours: drainer, queue.workers=%s, gzip ($altGzipLib: the same source built without ISA-L) | %s | %s | %.0f%% | %.0f%% | %.1f | %d |\n",
-        $workers[0], $fmt($median($aRates)), implode(' / ', array_map($fmt, $aRates)), 100 * $median($aRates) / $baseRate,
-        100 * $median($paired), $median(array_map(fn($x) => $x['cpu_us_per_event'] ?? 0, $alt)), $errors);
+    $oursRow($loadRuns('alt'), "queue.workers={$workers[0]}, gzip ($altGzipLib: the same source built without ISA-L)");
 }
-
-$zstdRow = null;
 if ($zstdLib !== '') {
-    $zs = [];
-    for ($r = 1; $r <= $reps; $r++) {
-        $zs[] = $load("$dir/zstd.$r.json");
-    }
-    $zRates = array_map(fn($x) => $x['rate'] ?? 0, $zs);
-    $paired = [];
-    foreach ($zRates as $i => $r) {
-        $paired[] = $r / $base[$i]['rate'];
-    }
-    $errors = 0;
-    foreach ($zs as $x) {
-        $errors += $x['failed'] + $x['rejected'] + ($x['total'] - $x['sent'] - $x['failed']);
-    }
-    $zstdRow = $median($zRates);
-    printf("| ours: drainer, queue.workers=%s, zstd ($zstdLib, transport.compression=zstd) | %s | %s | %.0f%% | %.0f%% | %.1f | %d |\n",
-        $workers[0], $fmt($zstdRow), implode(' / ', array_map($fmt, $zRates)), 100 * $zstdRow / $baseRate,
-        100 * $median($paired), $median(array_map(fn($x) => $x['cpu_us_per_event'] ?? 0, $zs)), $errors);
+    $oursRow($loadRuns('zstd'), "queue.workers={$workers[0]}, zstd ($zstdLib, transport.compression=zstd)");
 }
 
 echo "\n| target (reported, not asserted) | result |\n|---|---|\n";
