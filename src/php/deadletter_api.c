@@ -17,19 +17,30 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 /* The configured directory, opened (and created 0700 if missing). NULL with a
  * RuntimeException pending when it is unsafe or unusable; NULL without one (*absent) when
  * dead letters are off and the directory does not exist: nothing to list, nothing created. */
+/* The configured directory's path; false when the default one is too long. */
+static bool dl_path(char *path, size_t size)
+{
+    const st_config *cfg = st_process_config();
+    if (cfg->dead_letter_path[0]) {
+        st_strlcpy(path, cfg->dead_letter_path, size);
+        return true;
+    }
+    return st_deadletter_default_path(path, size) == 0;
+}
+
 static st_deadletter *dl_open(bool *absent)
 {
     const st_config *cfg = st_process_config();
     char path[PATH_MAX];
     *absent = false;
-    if (cfg->dead_letter_path[0]) {
-        st_strlcpy(path, cfg->dead_letter_path, sizeof path);
-    } else if (st_deadletter_default_path(path, sizeof path) != 0) {
+    if (!dl_path(path, sizeof path)) {
         zend_throw_exception(spl_ce_RuntimeException,
                              "default dead-letter directory path is too long (TMPDIR)", 0);
         return NULL;
@@ -253,10 +264,55 @@ ZEND_METHOD(SentryTransport, purgeDeadLetters)
     RETURN_LONG(purged);
 }
 
+/* getMetrics() counts the dead letters on every call, and a count is a scan with one
+ * fstatat per file (55 µs with 36 files). Dead letters are only ever added (written under a
+ * temporary name, then linked) or removed, and either changes the directory's mtime. So
+ * the last count holds while the directory (same inode, owner and mode) keeps the mtime and
+ * ctime it had before that count's scan. A count is remembered only when those times were
+ * more than a second older than the scan: file times come from a coarse clock, and a change
+ * made during the scan must not leave the old mtime in place. One per process (ZTS is
+ * unsupported, README.md). */
+static struct {
+    bool valid;
+    char path[PATH_MAX];
+    struct stat dir;
+    uint64_t count, bytes;
+} stats_memo;
+
+static bool same_time(struct timespec a, struct timespec b)
+{
+    return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+static bool same_dir(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_mode == b->st_mode &&
+           a->st_uid == b->st_uid && same_time(a->st_mtim, b->st_mtim) &&
+           same_time(a->st_ctim, b->st_ctim);
+}
+
+/* t more than a second before now */
+static bool settled(struct timespec t, struct timespec now)
+{
+    return t.tv_sec < now.tv_sec - 1 || (t.tv_sec == now.tv_sec - 1 && t.tv_nsec < now.tv_nsec);
+}
+
 /* For getMetrics(): how many dead letters wait now. Never throws (a metrics call must
  * not); false when there is no usable directory. */
 bool st_php_dead_letter_stats(uint64_t *count, uint64_t *bytes)
 {
+    char path[PATH_MAX];
+    struct stat before;
+    struct timespec now;
+    bool have_before = dl_path(path, sizeof path) && lstat(path, &before) == 0 &&
+                       S_ISDIR(before.st_mode) && clock_gettime(CLOCK_REALTIME, &now) == 0;
+    if (have_before && stats_memo.valid && strcmp(stats_memo.path, path) == 0 &&
+        same_dir(&stats_memo.dir, &before)) {
+        *count = stats_memo.count;
+        *bytes = stats_memo.bytes;
+        return true;
+    }
+    stats_memo.valid = false;
     bool absent = false;
     st_deadletter *dl = dl_open(&absent);
     if (!dl) {
@@ -266,5 +322,12 @@ bool st_php_dead_letter_stats(uint64_t *count, uint64_t *bytes)
     }
     bool ok = st_deadletter_stats(dl, count, bytes) == ST_OK;
     st_deadletter_close(dl);
+    if (ok && have_before && settled(before.st_mtim, now) && settled(before.st_ctim, now)) {
+        st_strlcpy(stats_memo.path, path, sizeof stats_memo.path);
+        stats_memo.dir = before;
+        stats_memo.count = *count;
+        stats_memo.bytes = *bytes;
+        stats_memo.valid = true;
+    }
     return ok;
 }
