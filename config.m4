@@ -118,6 +118,7 @@ if test "$PHP_SENTRY_TRANSPORT" != "no"; then
     src/php/deadletter_api.c \
     src/php/info.c \
     src/php/ini.c \
+    src/php/ini_read.c \
     src/php/process.c \
     src/php/status.c \
     src/php/prometheus.c \
