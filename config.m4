@@ -134,6 +134,7 @@ if test "$PHP_SENTRY_TRANSPORT" != "no"; then
     src/core/config.c \
     src/core/crc32c.c \
     src/core/deadletter.c \
+    src/core/deadletter_open.c \
     src/core/drainer.c \
     src/core/dsn.c \
     src/core/envelope.c \
