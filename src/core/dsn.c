@@ -311,3 +311,11 @@ int st_dsn_parse(const char *dsn, st_dsn *out, char *err, size_t errlen)
         *out = d;
     return rc;
 }
+
+void st_dsn_shown(const char *dsn, char *out, size_t outlen)
+{
+    st_dsn d;
+    char err[256];
+    snprintf(out, outlen, "%s",
+             st_dsn_parse(dsn, &d, err, sizeof err) == 0 ? d.public_dsn : "(invalid)");
+}

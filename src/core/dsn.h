@@ -19,5 +19,8 @@ typedef struct st_dsn {
 
 /* Parse `dsn`. On error returns -1 and writes a reason that never contains the secret. */
 int st_dsn_parse(const char *dsn, st_dsn *out, char *err, size_t errlen);
+/* A stored DSN as status and logs show it: its public form (no secret), or "(invalid)".
+ * Never the raw text, which may hold the secret. */
+void st_dsn_shown(const char *dsn, char *out, size_t outlen);
 
 #endif

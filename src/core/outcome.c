@@ -72,11 +72,9 @@ static st_dsn_stats *slot_stats(st_delivery *dv, int slot)
 /* The DSN of a slot as logs may show it: no secret. */
 static void dsn_shown(st_delivery *dv, int slot, char *out, size_t outlen)
 {
-    char raw[1024], err[128];
-    st_dsn d;
-    if (st_queue_dsn_get(dv->q, slot, raw, sizeof raw) &&
-        st_dsn_parse(raw, &d, err, sizeof err) == 0)
-        snprintf(out, outlen, "%s", d.public_dsn);
+    char raw[1024];
+    if (st_queue_dsn_get(dv->q, slot, raw, sizeof raw))
+        st_dsn_shown(raw, out, outlen);
     else
         snprintf(out, outlen, "(slot %d)", slot);
 }

@@ -48,12 +48,10 @@ static void add_upstream(zval *arr, int slot)
 /* The DSN of a slot without its secret; false if the slot is empty. */
 static bool slot_dsn(int slot, char *out, size_t outlen)
 {
-    char raw[1024], err[256];
-    st_dsn d;
+    char raw[1024];
     if (!V.q || slot >= ST_QUEUE_DSN_SLOTS || !st_queue_dsn_get(V.q, slot, raw, sizeof raw))
         return false;
-    snprintf(out, outlen, "%s",
-             st_dsn_parse(raw, &d, err, sizeof err) == 0 ? d.public_dsn : "(invalid)");
+    st_dsn_shown(raw, out, outlen);
     return true;
 }
 

@@ -232,6 +232,18 @@ TEST(surrounding_spaces_and_tiny_err_buffer)
     CHECK(strlen(err) == 7);
 }
 
+TEST(shown_without_secret)
+{
+    char out[64];
+    st_dsn_shown("https://pub:s3cr3t@o1.ingest.sentry.io/42", out, sizeof out);
+    CHECK_STR(out, "https://pub@o1.ingest.sentry.io/42");
+    st_dsn_shown("https://pub:s3cr3t@/42", out, sizeof out); /* no host: not parsable */
+    CHECK_STR(out, "(invalid)");
+    char tiny[8];
+    st_dsn_shown("https://pub@o1.ingest.sentry.io/42", tiny, sizeof tiny);
+    CHECK_STR(tiny, "https:/");
+}
+
 int main(void)
 {
     RUN(plain_https);
@@ -241,6 +253,7 @@ int main(void)
     RUN(path_prefix);
     RUN(secret_present);
     RUN(secret_never_in_errors);
+    RUN(shown_without_secret);
     RUN(errors);
     RUN(almost_right_but_valid);
     RUN(query_and_fragment_are_ignored);

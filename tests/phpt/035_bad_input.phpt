@@ -237,8 +237,8 @@ sendEvent jsonSerialize throws: fail event could not be encoded: an object's jso
 sendEvent INF: fail event could not be encoded: INF or NAN cannot be encoded in JSON
 sendEvent -INF: fail event could not be encoded: INF or NAN cannot be encoded in JSON
 sendEvent NAN: fail event could not be encoded: INF or NAN cannot be encoded in JSON
-sendEvent larger than the queue (array): fail event is larger than the queue can hold [id]
-sendEvent larger than the queue (JSON): fail event is larger than the queue can hold [id]
+sendEvent larger than the queue (array): fail envelope is larger than the queue can hold (queue.memory) [id]
+sendEvent larger than the queue (JSON): fail envelope is larger than the queue can hold (queue.memory) [id]
 sendEvent empty array: fail event is empty
 sendEvent list: fail not a JSON object
 sendEvent empty string: fail empty input
@@ -273,7 +273,7 @@ sendEnvelope event payload with NUL: fail envelope event item is not valid JSON 
 sendEnvelope event payload 513 deep: fail envelope event item is not valid JSON (nesting deeper than 512)
 sendEnvelope payload event_id differs: fail envelope event item event_id differs from the header event_id
 sendEnvelope event over 1 MiB: fail event item exceeds 1 MiB
-sendEnvelope attachment larger than the queue: fail event is larger than the queue can hold [id]
+sendEnvelope attachment larger than the queue: fail envelope is larger than the queue can hold (queue.memory) [id]
 sendEnvelope ok: NUL in an attachment: ok
 json_last_error still the caller's: true
 sendBatch keys: ["ok first","recursive","object","null","int","INF","huge","empty","bad JSON",7]
@@ -283,7 +283,7 @@ sendBatch [object]: fail event must be an array or a JSON string
 sendBatch [null]: fail event must be an array or a JSON string
 sendBatch [int]: fail event must be an array or a JSON string
 sendBatch [INF]: fail event could not be encoded: INF or NAN cannot be encoded in JSON
-sendBatch [huge]: fail event is larger than the queue can hold [id]
+sendBatch [huge]: fail envelope is larger than the queue can hold (queue.memory) [id]
 sendBatch [empty]: fail event is empty
 sendBatch [bad JSON]: fail unexpected end of input (unterminated object or array)
 sendBatch [7]: ok
