@@ -145,7 +145,12 @@ static st_record_header *walk_at(st_queue *q, uint64_t *pos, bool *bad)
     *bad = false;
     if (*pos >= tail)
         return NULL;
-    *pos = skip_gap(q, *pos);
+    uint64_t start = skip_gap(q, *pos);
+    if (start > tail) { /* the tail stands inside the gap: a torn index, never a writer's */
+        *bad = true;
+        return NULL;
+    }
+    *pos = start;
     if (*pos >= tail)
         return NULL;
     st_record_header *r = record_at(q, *pos);

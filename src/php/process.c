@@ -240,7 +240,8 @@ static void push_to_slot(st_record_meta *meta, int slot, const st_iov *iov, int 
         st_result_fail(rv, meta->event_id, "queue full", false);
         return;
     case ST_TOO_LARGE:
-        st_result_fail(rv, meta->event_id, "envelope is larger than the queue can hold (queue.memory)", false);
+        st_result_fail(rv, meta->event_id,
+                       "envelope is larger than the queue can hold (queue.memory)", false);
         return;
     default:
         st_result_fail(rv, meta->event_id, "queue unavailable", false);
