@@ -64,7 +64,7 @@ step core-unit           make -C tests/core test
 step core-unit-asan      make -C tests/core test SAN=1
 step core-unit-valgrind  make -C tests/core test VALGRIND=1
 step core-unit-tsan      make -C tests/core test TSAN=1
-step fuzz                make -C tests/fuzz run
+step fuzz                make -C tests/fuzz run FUZZ_RUNS=50000 FUZZ_SEED=1
 step receiver-selftest   /usr/bin/python3 tests/receiver/test_receiver.py
 
 so=$(bash scripts/build.sh release | tail -1) || so=""
