@@ -21,9 +21,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-/* The configured directory, opened (and created 0700 if missing). NULL with a
- * RuntimeException pending when it is unsafe or unusable; NULL without one (*absent) when
- * dead letters are off and the directory does not exist: nothing to list, nothing created. */
 /* The configured directory's path; false when the default one is too long. */
 static bool dl_path(char *path, size_t size)
 {
@@ -35,6 +32,9 @@ static bool dl_path(char *path, size_t size)
     return st_deadletter_default_path(path, size) == 0;
 }
 
+/* The configured directory, opened (and created 0700 if missing). NULL with a
+ * RuntimeException pending when it is unsafe or unusable; NULL without one (*absent) when
+ * dead letters are off and the directory does not exist: nothing to list, nothing created. */
 static st_deadletter *dl_open(bool *absent)
 {
     const st_config *cfg = st_process_config();
