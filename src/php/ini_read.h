@@ -20,10 +20,10 @@ void st_ini_report(bool warn, const char *label, const char *value, bool secret,
 /* NULL, empty or only whitespace */
 bool st_ini_blank(const char *s);
 
-/* Each leaves *dst as it is when raw is NULL or bad, and the numeric ones when it is blank
- * too; a blank boolean is false (php.ini's "Off" reaches us as ""). st_ini_double returns
- * whether raw was set (bad or not), so that a caller can fall back to an environment
- * variable. */
+/* Each leaves *dst as it is when raw is NULL or bad, and the numeric ones and the HTTP
+ * version when it is blank too. Blank is php.ini's "Off": a blank boolean is false, a blank
+ * log level off, a blank compression none. st_ini_double returns whether raw was set (bad or
+ * not), so that a caller can fall back to an environment variable. */
 void st_ini_bool(bool warn, const char *label, const char *raw, bool *dst);
 void st_ini_duration(bool warn, const char *label, const char *raw, int64_t min_ms, int64_t *dst);
 void st_ini_int(bool warn, const char *label, const char *raw, long min, long max, int *dst);
